@@ -1,0 +1,146 @@
+// Configuration for the composer and the agent: the Rust original's environment names, plus ours.
+// Parsed once into a frozen object; secrets stay out of anything that is logged (see redact()).
+import { ConfigReader, type Env } from './config-readers.ts';
+
+export const DEFAULT_FILENAME_TEMPLATE = '{uuid}-dump-{timestamp}-{hostname}-{exe_name}-{pid}-{signal}';
+export const DEFAULT_HOST_DIR = '/var/mnt/core-dump-handler';
+export const CODECS = ['deflate', 'zstd', 'store'] as const;
+export type Codec = (typeof CODECS)[number];
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+export interface S3Config {
+  /** Unset means no S3: dumps go to the spool directory. */
+  readonly bucket: string | undefined;
+  readonly region: string;
+  readonly endpoint: string | undefined;
+  readonly forcePathStyle: boolean;
+  readonly accessKeyId: string | undefined;
+  readonly secretAccessKey: string | undefined;
+  readonly sessionToken: string | undefined;
+  /** Prepended to every object key, e.g. "cluster-a/". */
+  readonly keyPrefix: string;
+}
+
+export interface Config {
+  readonly logLevel: LogLevel;
+  readonly hostDir: string;
+  readonly coreDir: string;
+  readonly eventDir: string;
+  readonly filenameTemplate: string;
+  // streaming
+  readonly directUpload: boolean;
+  readonly codec: Codec;
+  readonly compressionLevel: number;
+  readonly partSizeBytes: number;
+  readonly uploadConcurrency: number;
+  readonly timeoutSec: number;
+  readonly ignoreRlimit: boolean;
+  // disk safety (shared with the agent: like systemd-coredump's MaxUse / KeepFree)
+  readonly spoolMaxBytes: number;
+  readonly spoolMinFreeBytes: number;
+  readonly logMaxBytes: number;
+  // core event files (seed compatible)
+  readonly coreEvents: boolean;
+  readonly coreEventDir: string;
+  // metadata (CRI)
+  readonly ignoreCrio: boolean;
+  readonly includeProcInfo: boolean;
+  readonly crioImageCmd: string;
+  readonly criEndpoint: string;
+  readonly criTimeoutMs: number;
+  readonly podSelectorLabel: string;
+  readonly logLength: number;
+  readonly s3: S3Config;
+}
+
+export interface LoadedConfig {
+  readonly config: Config;
+  readonly warnings: readonly string[];
+}
+
+// The seed let S3_REGION carry an S3-compatible host name ("host.mycloud.com"); keep honouring it.
+function regionAndEndpoint(r: ConfigReader): { region: string; endpoint: string | undefined } {
+  const region = r.raw('S3_REGION');
+  let endpoint = r.raw('S3_ENDPOINT');
+  if (region && /[./:]/.test(region)) {
+    endpoint ??= /^https?:\/\//.test(region) ? region : `https://${region}`;
+    return { region: 'us-east-1', endpoint };
+  }
+  if (endpoint && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
+    r.warn('S3_ENDPOINT', endpoint, 'the AWS endpoint', 'expected http(s)://host[:port]');
+    endpoint = undefined;
+  }
+  return { region: region ?? 'us-east-1', endpoint };
+}
+
+function keyPrefix(r: ConfigReader): string {
+  const raw = r.raw('S3_KEY_PREFIX');
+  if (raw === undefined) return '';
+  // Keep it a plain relative key path: no leading slash, no "..", safe characters only.
+  const clean = raw
+    .split('/')
+    .map((s) => s.replace(/[^A-Za-z0-9._=-]/g, '_'))
+    .filter((s) => s !== '' && s !== '.' && s !== '..')
+    .join('/');
+  if (clean !== raw.replace(/^\/+|\/+$/g, '')) r.warn('S3_KEY_PREFIX', raw, JSON.stringify(clean), 'made key-safe');
+  return clean === '' ? '' : `${clean}/`;
+}
+
+export function loadConfig(env: Env): LoadedConfig {
+  const r = new ConfigReader(env);
+  const hostDir = r.string('HOST_DIR', DEFAULT_HOST_DIR);
+  const compression = r.bool('COMP_COMPRESSION', true);
+  const codec: Codec = compression ? r.oneOf('COMP_CODEC', CODECS, 'deflate') : 'store';
+  const { region, endpoint } = regionAndEndpoint(r);
+  const eventDir = r.string('EVENT_DIR', `${hostDir}/events`);
+  const config: Config = {
+    logLevel: r.oneOf('COMP_LOG_LEVEL', LOG_LEVELS, 'warn'),
+    hostDir,
+    coreDir: r.string('CORE_DIR', `${hostDir}/cores`),
+    eventDir,
+    filenameTemplate: r.string('COMP_FILENAME_TEMPLATE', DEFAULT_FILENAME_TEMPLATE),
+    directUpload: r.bool('COMP_DIRECT_UPLOAD', true),
+    codec,
+    compressionLevel: r.int('COMP_COMPRESSION_LEVEL', 1, 1, codec === 'zstd' ? 19 : 9),
+    partSizeBytes: r.int('COMP_PART_SIZE_MIB', 8, 5, 512) * MiB,
+    uploadConcurrency: r.int('COMP_UPLOAD_CONCURRENCY', 4, 1, 16),
+    timeoutSec: r.int('COMP_TIMEOUT', 600, 1, 7 * 24 * 3600),
+    ignoreRlimit: r.bool('COMP_IGNORE_RLIMIT', false),
+    spoolMaxBytes: r.int('SPOOL_MAX_BYTES', 50 * GiB, 0, Number.MAX_SAFE_INTEGER),
+    spoolMinFreeBytes: r.int('SPOOL_MIN_FREE_BYTES', 1 * GiB, 0, Number.MAX_SAFE_INTEGER),
+    logMaxBytes: r.int('COMP_LOG_MAX_BYTES', 10 * MiB, 64 * 1024, 1024 * MiB),
+    coreEvents: r.bool('COMP_CORE_EVENTS', false),
+    coreEventDir: r.string('COMP_CORE_EVENT_DIR', eventDir),
+    ignoreCrio: r.bool('COMP_IGNORE_CRIO', false),
+    includeProcInfo: r.bool('COMP_INCLUDE_PROC_INFO', false),
+    crioImageCmd: r.string('COMP_CRIO_IMAGE_CMD', 'img'),
+    criEndpoint: r.string('CRIO_ENDPOINT', 'unix:///run/containerd/containerd.sock'),
+    criTimeoutMs: r.int('COMP_CRI_TIMEOUT_MS', 1000, 50, 60000),
+    podSelectorLabel: r.string('COMP_POD_SELECTOR_LABEL', ''),
+    logLength: r.int('LOG_LENGTH', 500, 0, 100000),
+    s3: Object.freeze({
+      bucket: r.raw('S3_BUCKET_NAME'),
+      region,
+      endpoint,
+      forcePathStyle: r.bool('S3_FORCE_PATH_STYLE', endpoint !== undefined),
+      accessKeyId: r.raw('S3_ACCESS_KEY'),
+      secretAccessKey: r.raw('S3_SECRET'),
+      sessionToken: r.raw('S3_SESSION_TOKEN'),
+      keyPrefix: keyPrefix(r),
+    }),
+  };
+  return { config: Object.freeze(config), warnings: Object.freeze([...r.warnings]) };
+}
+
+/** A copy safe to log: secrets replaced by whether they are set. */
+export function redact(config: Config): Record<string, unknown> {
+  const { accessKeyId, secretAccessKey, sessionToken, ...s3 } = config.s3;
+  return {
+    ...config,
+    s3: { ...s3, accessKeyId: accessKeyId ? 'set' : 'unset', secretAccessKey: secretAccessKey ? 'set' : 'unset', sessionToken: sessionToken ? 'set' : 'unset' },
+  };
+}

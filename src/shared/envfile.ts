@@ -1,0 +1,47 @@
+// Parser for the composer's .env file (written by the agent). The format is deliberately tiny:
+// KEY=value per line, optional single or double quotes, # comments. Bad lines are reported, not fatal.
+
+export interface EnvFileResult {
+  values: Record<string, string>;
+  badLines: number[];
+}
+
+const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function parseEnvFile(text: string): EnvFileResult {
+  const values: Record<string, string> = {};
+  const badLines: number[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const body = line.startsWith('export ') ? line.slice(7).trimStart() : line;
+    const eq = body.indexOf('=');
+    const key = eq > 0 ? body.slice(0, eq).trim() : '';
+    if (!KEY.test(key)) {
+      badLines.push(i + 1);
+      return;
+    }
+    let value = body.slice(eq + 1).trim();
+    const q = value[0];
+    if ((q === '"' || q === "'") && value.length >= 2 && value.endsWith(q)) {
+      value = value.slice(1, -1);
+      if (q === '"') value = value.replace(/\\n/g, '\n').replace(/\\"/g, '"').replace(/\\\\/g, '\\');
+    } else if (q === '"' || q === "'") {
+      badLines.push(i + 1);
+      return;
+    }
+    values[key] = value;
+  });
+  return { values, badLines };
+}
+
+/** Serialise values so parseEnvFile reads them back unchanged. */
+export function formatEnvFile(values: Record<string, string | undefined>): string {
+  const lines = ['# Written by the core-dump-handler agent. Read by the composer. Mode 0600: holds secrets.'];
+  for (const [k, v] of Object.entries(values)) {
+    if (v === undefined || !KEY.test(k)) continue;
+    const escaped = v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+    lines.push(`${k}="${escaped}"`);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,47 @@
+// One catalogue of stable error codes. A code never changes meaning once released; the message
+// says what went wrong and what to do about it. Never put secrets into `details`.
+
+export const ErrorCodes = {
+  CDC_CONFIG_INVALID: 'A configuration value is invalid; fix the named key or remove it to use the default.',
+  CDC_CONFIG_REQUIRED: 'A required configuration value is missing; set the named key.',
+  CDC_ENVFILE_LINE: 'A line of the .env file could not be parsed; it was ignored. Use KEY=value lines.',
+  CDC_ARGS_INVALID: 'A core_pattern argument was missing or malformed; the dump was still taken. Check the installed core_pattern.',
+  CDC_PROC_UNREADABLE: 'Facts about the crashed process could not be read from /proc; the dump was still taken with fewer fields.',
+  CDC_PID_REUSED: 'The pid no longer names the crashed process (pid reuse); /proc facts were discarded.',
+  CDC_S3_UNREACHABLE: 'S3 could not be reached or refused the upload at its start; the dump was spooled to disk for the agent.',
+  CDC_S3_MIDSTREAM: 'S3 failed during the upload; the rest of the dump was spooled with a manifest the agent completes.',
+  CDC_S3_CONFIG: 'S3 is not configured (S3_BUCKET_NAME); the dump was spooled to disk.',
+  CDC_SPOOL_FAILED: 'The dump could not be written to the core directory; check that CORE_DIR exists, is writable and has free space.',
+  CDC_SPOOL_FULL: 'The spool is over its size cap or the disk is under its free-space floor; the dump was refused to protect the node.',
+  CDC_TIMEOUT: 'The composer ran longer than COMP_TIMEOUT; the upload was aborted and no partial zip was left behind. Raise COMP_TIMEOUT for large cores.',
+  CDC_RLIMIT_ZERO: 'The crashed process had RLIMIT_CORE 0; no dump was taken (set COMP_IGNORE_RLIMIT=true to take it anyway).',
+  CDC_CRI_FAILED: 'The container runtime could not be asked about the crash; the dump was taken with "unknown" pod fields.',
+  CDC_INTERNAL: 'An unexpected error; the message has the cause. Please report it with the composer log.',
+  CDC_INSTALL_PATTERN_TOO_LONG: 'The core_pattern would exceed the kernel limit of 127 bytes and be cut silently; use a shorter HOST_DIR.',
+  CDC_INSTALL_FAILED: 'Installing the composer on the host failed; check the HOST_DIR mount and that the agent runs privileged.',
+  CDC_UPLOAD_FAILED: 'Uploading a spooled dump failed; it stays on disk and will be retried.',
+} as const;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+export class CdcError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, detail?: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(detail ? `${code}: ${ErrorCodes[code]} (${detail})` : `${code}: ${ErrorCodes[code]}`, options);
+    this.name = 'CdcError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isCdcError(e: unknown, code?: ErrorCode): e is CdcError {
+  return e instanceof CdcError && (code === undefined || e.code === code);
+}
+
+/** A short, single-line description of any thrown value, safe for logs. */
+export function describeError(e: unknown): string {
+  if (e instanceof Error) return `${e.name}: ${e.message}`.replace(/\s+/g, ' ').slice(0, 500);
+  return String(e).replace(/\s+/g, ' ').slice(0, 500);
+}
