@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs everything the project needs on a Debian machine (run as root): the Debian packages
+# for the real S3 server, containerd, the kernel test programs and the zip/core checks, then the
+# npm packages including the Node LTS runtime. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+packages=(
+  ceph-mon ceph-osd radosgw ceph-common uuid-runtime curl   # local S3: Ceph RGW
+  containerd runc busybox-static                            # real CRI runtime for e2e tests
+  gcc libc6-dev gdb unzip zstd pigz rclone                  # crash programs, zip/core checks, bench peers
+)
+missing=()
+for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get -o DPkg::Lock::Timeout=300 -qq update
+  apt-get -o DPkg::Lock::Timeout=300 -qq install -y --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+echo "node runtime: $(node_modules/.bin/node --version)"
