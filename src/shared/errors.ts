@@ -20,6 +20,8 @@ export const ErrorCodes = {
   CDC_INSTALL_PATTERN_TOO_LONG: 'The core_pattern would exceed the kernel limit of 127 bytes and be cut silently; use a shorter HOST_DIR.',
   CDC_INSTALL_FAILED: 'Installing the composer on the host failed; check the HOST_DIR mount and that the agent runs privileged.',
   CDC_UPLOAD_FAILED: 'Uploading a spooled dump failed; it stays on disk and will be retried.',
+  CDC_UPLOAD_GONE: 'The multipart upload named by a partial-upload manifest no longer exists in S3 (aborted or expired by a lifecycle rule); its files were left on disk for an operator.',
+  CDC_MANIFEST_INVALID: 'A partial-upload manifest or its rest file is unreadable or inconsistent; the files were left on disk for an operator.',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;
