@@ -90,7 +90,21 @@ function keyPrefix(r: ConfigReader): string {
   return clean === '' ? '' : `${clean}/`;
 }
 
-export function loadConfig(env: Env): LoadedConfig {
+// The Rust original's agent wrote the composer's .env without the COMP_ prefix; an old .env must
+// keep working, so each COMP_ name falls back to its bare spelling.
+const BARE_ALIASES = ['LOG_LEVEL', 'IGNORE_CRIO', 'INCLUDE_PROC_INFO', 'CRIO_IMAGE_CMD', 'TIMEOUT', 'COMPRESSION',
+  'CORE_EVENTS', 'CORE_EVENT_DIR', 'FILENAME_TEMPLATE', 'POD_SELECTOR_LABEL'];
+
+function withAliases(env: Env): Env {
+  const out: Record<string, string | undefined> = { ...env };
+  for (const bare of BARE_ALIASES) {
+    if (out[`COMP_${bare}`] === undefined && out[bare] !== undefined) out[`COMP_${bare}`] = out[bare];
+  }
+  return out;
+}
+
+export function loadConfig(rawEnv: Env): LoadedConfig {
+  const env = withAliases(rawEnv);
   const r = new ConfigReader(env);
   const hostDir = r.string('HOST_DIR', DEFAULT_HOST_DIR);
   const compression = r.bool('COMP_COMPRESSION', true);
