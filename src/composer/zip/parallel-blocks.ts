@@ -1,0 +1,83 @@
+// Cuts an input into fixed-size blocks, compresses a bounded number of them at once in libuv's
+// threadpool (so both cores work) and emits the results in input order. Memory stays at about
+// maxInFlight * (block + compressed block), whatever the input size.
+
+export interface EncodeResult {
+  inputBytes: number;
+  storedBytes: number;
+  crc32: number; // of the input
+  storedCrc32: number; // of the bytes written: what a stored (method 0) entry's CRC must be
+}
+
+export interface BlockCodec {
+  blockSize: number;
+  maxInFlight: number;
+  /**
+   * Compresses one block; `final` marks the last (possibly empty) block. `prev` is the block before,
+   * valid only during the call: its buffer is reused afterwards, so copy any part you keep.
+   */
+  compress(block: Buffer, final: boolean, prev: Buffer | undefined): Promise<Buffer>;
+}
+
+export type Emit = (buf: Buffer) => Promise<void>;
+export type Input = AsyncIterable<Buffer | string> | Iterable<Buffer>;
+
+import { crc32 } from 'node:zlib';
+
+export async function compressBlocks(input: Input, codec: BlockCodec, emit: Emit, signal: AbortSignal): Promise<EncodeResult> {
+  const { blockSize, maxInFlight } = codec;
+  const inFlight: { input: Buffer; out: Promise<Buffer> }[] = [];
+  const free: Buffer[] = []; // block buffers come back here, so a long input allocates a few only
+  let crc = 0;
+  let storedCrc = 0;
+  let inputBytes = 0;
+  let storedBytes = 0;
+  let prev: Buffer | undefined;
+  let block: Buffer = Buffer.allocUnsafe(blockSize);
+  let fill = 0;
+
+  const dispatch = (data: Buffer, final: boolean): void => {
+    crc = crc32(data, crc);
+    const out = codec.compress(data, final, prev);
+    out.catch(() => {}); // awaited in order below; this only keeps a later failure from being "unhandled"
+    inFlight.push({ input: data, out });
+    prev = data;
+  };
+  const emitOldest = async (): Promise<void> => {
+    const head = inFlight.shift();
+    if (!head) return;
+    const out = await head.out;
+    storedBytes += out.length;
+    storedCrc = crc32(out, storedCrc);
+    await emit(out);
+    // `prev` is handed to the next block's compress(), which copies what it needs synchronously.
+    if (head.input.length === blockSize && head.input !== prev && free.length < 2) free.push(head.input);
+  };
+
+  try {
+    for await (const raw of input) {
+      if (signal.aborted) throw signal.reason;
+      const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
+      inputBytes += chunk.length;
+      let pos = 0;
+      while (pos < chunk.length) {
+        const n = Math.min(chunk.length - pos, blockSize - fill);
+        chunk.copy(block, fill, pos, pos + n);
+        fill += n;
+        pos += n;
+        if (fill === blockSize) {
+          dispatch(block, false);
+          block = free.pop() ?? Buffer.allocUnsafe(blockSize);
+          fill = 0;
+          while (inFlight.length >= maxInFlight) await emitOldest();
+        }
+      }
+    }
+    if (signal.aborted) throw signal.reason;
+    dispatch(block.subarray(0, fill), true);
+    while (inFlight.length > 0) await emitOldest();
+  } finally {
+    inFlight.length = 0;
+  }
+  return { inputBytes, storedBytes, crc32: crc, storedCrc32: storedCrc };
+}

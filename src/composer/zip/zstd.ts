@@ -1,0 +1,33 @@
+// zstd entries are stored (method 0) zstd data. The input is cut into blocks compressed as
+// independent frames in the threadpool; concatenated frames are one valid zstd stream
+// (`zstd -d` decodes them all), and unlike one stream this keeps both cores busy.
+import zlib from 'node:zlib';
+import { promisify } from 'node:util';
+import type { BlockCodec } from './parallel-blocks.ts';
+
+const zstdCompress = promisify(zlib.zstdCompress);
+
+export const ZSTD_BLOCK_SIZE = 4 << 20;
+export const ZSTD_MAX_IN_FLIGHT = 4;
+
+export function zstdCodec(level: number, blockSize = ZSTD_BLOCK_SIZE, maxInFlight = ZSTD_MAX_IN_FLIGHT): BlockCodec {
+  let frames = 0;
+  return {
+    blockSize,
+    maxInFlight,
+    compress(block, final) {
+      // An empty last block needs no frame, unless the stream would otherwise have none at all.
+      if (final && block.length === 0 && frames > 0) return Promise.resolve(Buffer.alloc(0));
+      frames++;
+      return zstdCompress(block, {
+        params: {
+          [zlib.constants.ZSTD_c_compressionLevel]: level,
+          [zlib.constants.ZSTD_c_checksumFlag]: 1, // zstd -d verifies each frame
+          [zlib.constants.ZSTD_c_contentSizeFlag]: 1,
+        },
+        pledgedSrcSize: block.length,
+        chunkSize: Math.max(64 * 1024, block.length + (block.length >> 7) + 1024),
+      });
+    },
+  };
+}
