@@ -1,0 +1,147 @@
+// Wires the agent's parts from an AgentConfig. main.ts picks the command; this file builds things.
+import path from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Env } from '../shared/config-readers.ts';
+import { redact } from '../shared/config.ts';
+import { createS3Client } from '../shared/s3-client.ts';
+import { completePartialUpload } from '../shared/spool-manifest.ts';
+import { checkSpoolSpace } from '../shared/spool-space.ts';
+import type { Logger } from '../shared/log.ts';
+import { compatNoOps, type AgentConfig } from './agent-config.ts';
+import { inClusterApi, type KubeApi } from './events/k8s-client.ts';
+import { processRecords } from './events/records.ts';
+import { AgentMetrics } from './health/metrics.ts';
+import { readinessCheck } from './health/readiness.ts';
+import { startHealthServer, type HealthServer } from './health/server.ts';
+import { install, uninstall, type InstallResult } from './install/install.ts';
+import { keepTokenFresh, webIdentitySource } from './install/web-identity.ts';
+import { RetryPolicy } from './retry-policy.ts';
+import { singleFlight } from './single-flight.ts';
+import { scanSpool } from './uploader/scan.ts';
+import { startTriggers } from './uploader/triggers.ts';
+import { Uploader } from './uploader/uploader.ts';
+
+export interface AgentDeps {
+  config: AgentConfig;
+  env: Env;
+  log: Logger;
+  /** '/proc/sys' unless a test says otherwise. */
+  procSys?: string;
+  nodeBinary?: string;
+  /** Where the Kubernetes service account token and CA live. */
+  saDir?: string;
+}
+
+/** dist/cdc.cjs is shipped next to dist/agent.cjs; COMPOSER_SOURCE_DIR overrides. */
+export function composerSourceDir(c: AgentConfig): string {
+  return c.composerSourceDir ?? path.dirname(process.argv[1] ?? process.cwd());
+}
+
+export class Agent {
+  readonly metrics = new AgentMetrics();
+  readonly client: S3Client | undefined;
+  readonly uploader: Uploader | undefined;
+  private readonly d: AgentDeps;
+  private readonly procSys: string;
+  private readonly stops: (() => void)[] = [];
+  private health: HealthServer | undefined;
+  private kube: Promise<KubeApi | undefined> | undefined;
+  readonly processRecords: () => Promise<void>;
+
+  constructor(d: AgentDeps, opts: { followUp: boolean }) {
+    this.d = d;
+    this.procSys = d.procSys ?? '/proc/sys';
+    const s = d.config.shared;
+    if (s.s3.bucket) {
+      this.client = createS3Client(s.s3, { maxAttempts: 2, requestTimeoutMs: 120_000 });
+      this.uploader = new Uploader({
+        coreDir: s.coreDir, bucket: s.s3.bucket, keyPrefix: s.s3.keyPrefix,
+        partSizeBytes: s.partSizeBytes, queueSize: s.uploadConcurrency, minFileAgeMs: d.config.minFileAgeMs,
+        client: this.client, log: d.log, metrics: this.metrics, retry: new RetryPolicy(d.config.retry),
+        completePartial: completePartialUpload,
+        spoolCheck: (dir) => checkSpoolSpace(dir, { maxBytes: s.spoolMaxBytes, minFreeBytes: s.spoolMinFreeBytes }),
+        afterPass: () => this.processRecords(),
+        followUp: opts.followUp,
+      });
+    }
+    this.processRecords = singleFlight(async () => {
+      const spool = await scanSpool(s.coreDir);
+      await processRecords({
+        eventDir: s.eventDir, bucket: s.s3.bucket, keyPrefix: s.s3.keyPrefix, nodeName: d.config.nodeName,
+        api: () => this.kubeApi(), log: d.log, metrics: this.metrics, maxAgeMs: 24 * 3600_000,
+      }, spool.names);
+    });
+  }
+
+  private kubeApi(): Promise<KubeApi | undefined> {
+    // Re-read after a failure: the projected service account token rotates.
+    this.kube ??= inClusterApi(this.d.env, this.d.saDir).catch((e) => {
+      this.kube = undefined;
+      throw e;
+    });
+    return this.kube;
+  }
+
+  logStartup(command: string): void {
+    const { log, config, env } = this.d;
+    log.info({ event: 'AgentStarted', command, config: redact(config.shared), intervalMs: config.intervalMs, schedule: config.schedule, useInotify: config.useInotify }, 'agent started');
+    for (const w of config.warnings) log.warn({ event: 'ConfigValueIgnored', code: 'CDC_CONFIG_INVALID' }, w);
+    const noOps = compatNoOps(env);
+    if (Object.keys(noOps).length > 0) log.info({ event: 'CompatSettingsIgnored', settings: noOps }, 'seed settings accepted as no-ops: no crictl is needed and one composer build serves every glibc host');
+  }
+
+  async install(): Promise<InstallResult> {
+    const { config, env, log } = this.d;
+    const s = config.shared;
+    const result = await install({
+      hostDir: s.hostDir, coreDir: s.coreDir, eventDir: s.eventDir, procSys: this.procSys,
+      sourceDir: composerSourceDir(config), nodeBinary: this.d.nodeBinary ?? process.execPath, env,
+      suidDumpable: config.suidDumpable, corePipeLimit: config.corePipeLimit, log,
+    });
+    const tokenSource = webIdentitySource(env);
+    if (tokenSource) this.stops.push(keepTokenFresh(tokenSource, s.hostDir, config.tokenRefreshMs, log));
+    return result;
+  }
+
+  uninstall(): Promise<void> {
+    return uninstall({ hostDir: this.d.config.shared.hostDir, procSys: this.procSys, log: this.d.log });
+  }
+
+  /** One pass over the spool (and the event records). */
+  async sweep(trigger: string): Promise<{ failed: number; deferred: number; uploaded: number }> {
+    if (!this.uploader) {
+      this.d.log.warn({ event: 'SweepSkipped', code: 'CDC_S3_CONFIG' }, 'S3_BUCKET_NAME is not set; spooled dumps stay on disk');
+      await this.processRecords();
+      return { failed: 0, deferred: 0, uploaded: 0 };
+    }
+    return this.uploader.sweep(trigger);
+  }
+
+  startTriggers(): void {
+    const c = this.d.config;
+    this.stops.push(startTriggers({
+      coreDir: c.shared.coreDir, eventDir: c.shared.eventDir, useInotify: c.useInotify, intervalMs: c.intervalMs, schedule: c.schedule,
+      sweep: (t) => void this.sweep(t).catch((e) => this.d.log.error({ event: 'SweepFailed', err: String(e) }, 'sweep failed')),
+      onRecord: () => void this.processRecords().catch(() => undefined),
+      log: this.d.log,
+    }));
+  }
+
+  async serve(port = this.d.config.healthPort): Promise<number> {
+    const s = this.d.config.shared;
+    this.health = await startHealthServer({
+      port, metrics: this.metrics,
+      ready: readinessCheck({ procSys: this.procSys, hostDir: s.hostDir, client: this.client, bucket: s.s3.bucket, cacheMs: this.d.config.readyCacheMs }),
+    });
+    this.d.log.info({ event: 'HealthServerStarted', port: this.health.port }, 'serving /healthz /readyz /metrics');
+    return this.health.port;
+  }
+
+  /** Stops triggers, waits for a running upload pass, closes the server. Does not uninstall. */
+  async stop(): Promise<void> {
+    this.stops.splice(0).forEach((s) => s());
+    await this.uploader?.close();
+    await this.health?.close();
+    this.client?.destroy();
+  }
+}

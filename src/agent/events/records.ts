@@ -1,0 +1,94 @@
+// The composer's records (EVENT_DIR/{name}.cdc.json) -> Kubernetes Events.
+// Stateless on purpose, so an agent restart loses nothing: a record is posted when its dump is in
+// S3, which is "storage: s3", or, for a spooled or partial dump, when no file of that dump is left in
+// CORE_DIR (the uploader deletes local files only after S3 confirmed them). Then it is deleted.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '../../shared/log.ts';
+import { describeError } from '../../shared/errors.ts';
+import type { AgentMetrics } from '../health/metrics.ts';
+import { postEvent, type CoreDumpEvent, type KubeApi, type PodRef } from './k8s-client.ts';
+
+export const RECORD_SUFFIX = '.cdc.json';
+
+export interface DumpRecord {
+  version: 1;
+  name: string;
+  zip: string;
+  storage: 's3' | 'spool' | 'partial';
+  bucket?: string;
+  key?: string;
+  pod: PodRef | null;
+  container?: string;
+  exe?: string;
+  signal?: string | number;
+  pid?: string | number;
+  timestamp?: string | number;
+}
+
+export interface RecordProcessorOptions {
+  eventDir: string;
+  bucket: string | undefined;
+  keyPrefix: string;
+  nodeName: string | undefined;
+  /** Resolved lazily and again after a failure (the token rotates); undefined outside a cluster. */
+  api: () => Promise<KubeApi | undefined>;
+  log: Logger;
+  metrics: AgentMetrics;
+  /** A record that cannot be posted for this long is dropped with an error log, not kept forever. */
+  maxAgeMs: number;
+  now?: () => number;
+}
+
+function message(r: DumpRecord, bucket: string | undefined, key: string): string {
+  const what = [r.container && `container ${r.container}`, r.exe && `exe ${r.exe}`, r.signal !== undefined && `signal ${r.signal}`].filter(Boolean).join(', ');
+  return `Core dump stored at s3://${r.bucket ?? bucket ?? '?'}/${key}${what ? ` (${what})` : ''}`;
+}
+
+export async function processRecords(o: RecordProcessorOptions, spoolNames: Set<string>): Promise<void> {
+  const files = (await fs.readdir(o.eventDir).catch(() => [] as string[])).filter((f) => f.endsWith(RECORD_SUFFIX) && !f.startsWith('.'));
+  for (const file of files) {
+    const full = path.join(o.eventDir, file);
+    let record: DumpRecord;
+    let mtimeMs: number;
+    try {
+      [record, mtimeMs] = [JSON.parse(await fs.readFile(full, 'utf8')) as DumpRecord, (await fs.stat(full)).mtimeMs];
+    } catch (e) {
+      o.log.warn({ event: 'EventRecordInvalid', file, err: describeError(e) }, 'unreadable record removed');
+      await fs.rm(full, { force: true });
+      continue;
+    }
+    const name = typeof record.name === 'string' ? record.name : file.slice(0, -RECORD_SUFFIX.length);
+    if (record.storage !== 's3' && spoolNames.has(name)) continue; // not uploaded yet
+    const key = record.key ?? `${o.keyPrefix}${name}.zip`;
+    await postOne(o, record, key, full, mtimeMs);
+  }
+}
+
+async function postOne(o: RecordProcessorOptions, record: DumpRecord, key: string, full: string, mtimeMs: number): Promise<void> {
+  const done = async (outcome: string) => {
+    o.metrics.events.inc({ outcome });
+    await fs.rm(full, { force: true });
+  };
+  const pod = record.pod;
+  const api = pod ? await o.api().catch(() => undefined) : undefined;
+  if (!pod || !api) {
+    o.log.info({ event: 'EventSkipped', key, reason: pod ? 'not in a cluster' : 'host crash, no pod' }, 'no Kubernetes event for this dump');
+    return done('skipped');
+  }
+  const event: CoreDumpEvent = { pod, reason: 'CoreDumpStored', message: message(record, o.bucket, key), type: 'Warning', node: o.nodeName, at: new Date() };
+  try {
+    await postEvent(api, event);
+    o.log.info({ event: 'EventPosted', pod: `${pod.namespace}/${pod.name}`, key }, 'Kubernetes event posted');
+    await done('posted');
+  } catch (e) {
+    const age = (o.now ? o.now() : Date.now()) - mtimeMs;
+    if (age > o.maxAgeMs) {
+      o.log.error({ event: 'EventDropped', pod: `${pod.namespace}/${pod.name}`, key, err: describeError(e) }, 'Kubernetes event could not be posted; record dropped');
+      await done('dropped');
+    } else {
+      o.metrics.events.inc({ outcome: 'failed' });
+      o.log.warn({ event: 'EventPostFailed', pod: `${pod.namespace}/${pod.name}`, key, err: describeError(e) }, 'Kubernetes event not posted; will retry');
+    }
+  }
+}

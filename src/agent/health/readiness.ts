@@ -1,0 +1,32 @@
+// Readiness = the kernel pipes cores to our composer AND the bucket answers HeadBucket.
+// The HeadBucket answer is cached (readyCacheMs) so frequent probes never hammer S3.
+import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { describeError } from '../../shared/errors.ts';
+import { isOurPattern } from '../install/core-pattern.ts';
+import { readSysctl, SYSCTLS } from '../install/sysctl.ts';
+import type { ReadyCheck } from './server.ts';
+
+export function readinessCheck(o: { procSys: string; hostDir: string; client: S3Client | undefined; bucket: string | undefined; cacheMs: number; now?: () => number }): () => Promise<ReadyCheck> {
+  let cached: { at: number; error: string | undefined } | undefined;
+  const now = o.now ?? Date.now;
+  const bucketError = async (): Promise<string | undefined> => {
+    if (!o.client || !o.bucket) return 'S3_BUCKET_NAME is not set';
+    if (cached && now() - cached.at < o.cacheMs) return cached.error;
+    let error: string | undefined;
+    try {
+      await o.client.send(new HeadBucketCommand({ Bucket: o.bucket }));
+    } catch (e) {
+      error = `bucket ${o.bucket} did not answer HeadBucket: ${describeError(e)}`;
+    }
+    cached = { at: now(), error };
+    return error;
+  };
+  return async () => {
+    const reasons: string[] = [];
+    const pattern = await readSysctl(o.procSys, SYSCTLS.corePattern).catch((e) => `unreadable: ${describeError(e)}`);
+    if (!isOurPattern(pattern, o.hostDir)) reasons.push(`core_pattern is not ours: ${pattern.slice(0, 130)}`);
+    const err = await bucketError();
+    if (err) reasons.push(err);
+    return { ready: reasons.length === 0, reasons };
+  };
+}

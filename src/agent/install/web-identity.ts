@@ -1,0 +1,35 @@
+// IRSA / web identity: the SDK in the composer needs AWS_ROLE_ARN and a token FILE. The pod's
+// projected token lives in the pod's filesystem, which the host-side composer cannot see, so the
+// agent keeps a copy in HOST_DIR (0600) and refreshes it before the kubelet's rotation makes it stale.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '../../shared/log.ts';
+import { describeError } from '../../shared/errors.ts';
+import { atomicWriteFile } from './atomic.ts';
+import { HOST_TOKEN_FILE } from './composer-env.ts';
+
+export function webIdentitySource(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  return env.AWS_ROLE_ARN && env.AWS_WEB_IDENTITY_TOKEN_FILE ? env.AWS_WEB_IDENTITY_TOKEN_FILE : undefined;
+}
+
+export async function copyToken(source: string, hostDir: string): Promise<string> {
+  const target = path.join(hostDir, HOST_TOKEN_FILE);
+  const token = await fs.readFile(source);
+  let current: Buffer | undefined;
+  try {
+    current = await fs.readFile(target);
+  } catch {
+    current = undefined;
+  }
+  if (!current || !current.equals(token)) await atomicWriteFile(target, token, 0o600);
+  return target;
+}
+
+/** Refreshes the host copy every `everyMs`; returns a stop function. Failures are logged, never thrown. */
+export function keepTokenFresh(source: string, hostDir: string, everyMs: number, log: Logger): () => void {
+  const timer = setInterval(() => {
+    copyToken(source, hostDir).catch((e) => log.warn({ event: 'TokenRefreshFailed', err: describeError(e) }, 'web identity token copy failed'));
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,72 @@
+// The agent's entry point (dist/agent.cjs). Commands:
+//   run (default)  install, sweep, watch, serve /healthz /readyz /metrics; SIGTERM -> uninstall
+//   install        install the composer and kernel settings, then exit
+//   remove         restore kernel settings and remove installed files (idempotent)
+//   sweep          one upload pass over the spool; exit 1 if a dump is still failing
+import { describeError, isCdcError } from '../shared/errors.ts';
+import { stdoutLogger } from '../shared/log.ts';
+import { loadAgentConfig } from './agent-config.ts';
+import { Agent } from './agent.ts';
+
+const COMMANDS = ['run', 'install', 'remove', 'sweep'] as const;
+type Command = (typeof COMMANDS)[number];
+
+/** How long SIGTERM waits for an upload in progress; the file stays for the next agent anyway. */
+const STOP_GRACE_MS = 10_000;
+
+async function main(): Promise<number> {
+  const command = (process.argv[2] ?? 'run') as Command;
+  const log = stdoutLogger(process.env.AGENT_LOG_LEVEL === 'debug' ? 'debug' : 'info', 'cdc-agent');
+  if (!COMMANDS.includes(command)) {
+    log.error({ event: 'CommandUnknown', command }, `usage: agent [${COMMANDS.join('|')}]`);
+    return 2;
+  }
+  const config = loadAgentConfig(process.env);
+  const agent = new Agent({ config, env: process.env, log, procSys: process.env.CDC_PROC_SYS }, { followUp: command === 'run' });
+  agent.logStartup(command);
+  switch (command) {
+    case 'install':
+      await agent.install();
+      return 0;
+    case 'remove':
+      await agent.uninstall();
+      return 0;
+    case 'sweep': {
+      const r = await agent.sweep('command');
+      await agent.stop();
+      return r.failed > 0 ? 1 : 0;
+    }
+    case 'run':
+      return run(agent, log);
+  }
+}
+
+async function run(agent: Agent, log: ReturnType<typeof stdoutLogger>): Promise<number> {
+  await agent.install();
+  await agent.serve();
+  agent.startTriggers();
+  void agent.sweep('startup').catch((e) => log.error({ event: 'SweepFailed', err: describeError(e) }, 'startup sweep failed'));
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  log.info({ event: 'StopRequested', signal }, 'stopping: restoring the host first');
+  // Restore the host before anything else: after the grace period the kubelet sends SIGKILL.
+  await agent.uninstall().catch((e) => log.error({ event: 'UninstallFailed', err: describeError(e) }, 'uninstall failed'));
+  await Promise.race([agent.stop(), new Promise((r) => setTimeout(r, STOP_GRACE_MS).unref())]);
+  log.info({ event: 'AgentStopped' }, 'agent stopped');
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+    // Timers (token refresh, SDK sockets) must not keep a finished command alive.
+    setTimeout(() => process.exit(code), 200).unref();
+  },
+  (e: unknown) => {
+    const log = stdoutLogger('info', 'cdc-agent');
+    log.error({ event: 'AgentFailed', code: isCdcError(e) ? e.code : 'CDC_INTERNAL', err: describeError(e) }, 'agent failed');
+    process.exit(1);
+  },
+);

@@ -1,0 +1,62 @@
+// Uploads one complete spooled zip and deletes it only once S3 has confirmed it whole.
+import fs from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import {
+  AbortMultipartUploadCommand, HeadObjectCommand, ListMultipartUploadsCommand, type S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { Logger } from '../../shared/log.ts';
+import { describeError } from '../../shared/errors.ts';
+
+export interface ZipUploadOptions {
+  client: S3Client;
+  bucket: string;
+  key: string;
+  file: string;
+  partSizeBytes: number;
+  /** Parts in flight at once; memory use is about partSize x queueSize. */
+  queueSize: number;
+  log: Logger;
+}
+
+/**
+ * A killed agent leaves its multipart upload open on S3 (parts billed, never visible). The same key
+ * is only ever uploaded by us from this file, so any open upload for it is such a leftover.
+ */
+async function abortLeftovers(o: ZipUploadOptions): Promise<void> {
+  const out = await o.client.send(new ListMultipartUploadsCommand({ Bucket: o.bucket, Prefix: o.key }));
+  for (const u of out.Uploads ?? []) {
+    if (u.Key !== o.key || !u.UploadId) continue;
+    await o.client.send(new AbortMultipartUploadCommand({ Bucket: o.bucket, Key: o.key, UploadId: u.UploadId }));
+    o.log.info({ event: 'LeftoverUploadAborted', key: o.key }, 'aborted a multipart upload an earlier agent left');
+  }
+}
+
+export async function uploadZip(o: ZipUploadOptions): Promise<number> {
+  const before = await fs.stat(o.file);
+  await abortLeftovers(o).catch((e) => o.log.warn({ event: 'LeftoverCheckFailed', key: o.key, err: describeError(e) }, 'could not list open uploads'));
+  const body = createReadStream(o.file, { highWaterMark: 1024 * 1024 });
+  try {
+    const upload = new Upload({
+      client: o.client,
+      params: { Bucket: o.bucket, Key: o.key, Body: body, ContentType: 'application/zip' },
+      partSize: o.partSizeBytes,
+      queueSize: o.queueSize,
+      leavePartsOnError: false, // on failure, abort: a retry starts clean
+    });
+    await upload.done();
+  } finally {
+    body.destroy();
+  }
+  const head = await o.client.send(new HeadObjectCommand({ Bucket: o.bucket, Key: o.key }));
+  if (head.ContentLength !== before.size) {
+    throw new Error(`S3 holds ${head.ContentLength} bytes for ${o.key}, the file has ${before.size}`);
+  }
+  const after = await fs.stat(o.file);
+  if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+    // Someone wrote to it while we read it: keep it, the next pass uploads the final bytes.
+    throw new Error(`${o.file} changed during the upload; kept for the next pass`);
+  }
+  await fs.unlink(o.file);
+  return before.size;
+}
