@@ -1,0 +1,49 @@
+// openSink: picks where a dump goes. Direct S3 when configured and reachable; otherwise the spool,
+// from the first byte, with the reason recorded (the agent uploads spooled dumps later).
+import path from 'node:path';
+import type { Config } from '../../shared/config.ts';
+import type { Logger } from '../../shared/log.ts';
+import { CdcError, describeError, type ErrorCode } from '../../shared/errors.ts';
+import { createS3Client } from '../../shared/s3-client.ts';
+import { createUpload } from '../../shared/s3-multipart.ts';
+import { openS3Sink } from './s3.ts';
+import { openSpoolSink } from './spool.ts';
+import type { Sink } from './types.ts';
+
+export type { Sink, SinkResult } from './types.ts';
+
+/**
+ * Per S3 request: a socket idle this long fails the attempt (3 attempts). A stalled S3 then costs
+ * about 1.5 minutes, not forever, and the dump falls back to the spool; COMP_TIMEOUT caps the rest.
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
+export const CONNECT_TIMEOUT_MS = 3_000;
+
+export async function openSink(opts: { config: Config; name: string; log: Logger }): Promise<Sink> {
+  const { config, name, log } = opts;
+  if (path.basename(name) !== name || name === '' || name.startsWith('.')) {
+    throw new CdcError('CDC_INTERNAL', `unsafe dump name ${JSON.stringify(name)}`);
+  }
+  const spool = (code: ErrorCode | null, detail: string) => {
+    const reason = code ? new CdcError(code, detail).message : detail;
+    log.warn({ event: 'SpoolFallbackChosen', code, reason }, 'SpoolFallbackChosen');
+    return openSpoolSink({ config, name, log, reason });
+  };
+  const bucket = config.s3.bucket;
+  if (!bucket) return spool('CDC_S3_CONFIG', 'S3_BUCKET_NAME is not set');
+  if (!config.directUpload) return spool(null, 'direct upload is off (COMP_DIRECT_UPLOAD=false)');
+
+  const client = createS3Client(config.s3, { requestTimeoutMs: REQUEST_TIMEOUT_MS, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+  const key = `${config.s3.keyPrefix}${name}.zip`;
+  let uploadId: string;
+  try {
+    uploadId = await createUpload({ client, bucket, key });
+  } catch (e) {
+    client.destroy();
+    return spool('CDC_S3_UNREACHABLE', describeError(e));
+  }
+  log.info({
+    event: 'UploadStarted', bucket, key, partSizeBytes: config.partSizeBytes, concurrency: config.uploadConcurrency,
+  }, 'UploadStarted');
+  return openS3Sink({ config, name, log, client, bucket, key, uploadId });
+}

@@ -1,0 +1,104 @@
+// One file being spooled: written as `<final>.part`, fsynced, then renamed to `<final>` so a file
+// with the final name is always whole. Any failure (disk full, the spool headroom used up, abort)
+// removes the `.part`, so nothing that looks like a dump is left half written.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { CdcError } from '../../shared/errors.ts';
+
+export class SpoolFile {
+  readonly finalPath: string;
+  readonly partPath: string;
+  #fh: fs.FileHandle | null;
+  #bytes = 0;
+  readonly #headroom: number;
+  #state: 'open' | 'committed' | 'discarded' = 'open';
+
+  private constructor(finalPath: string, fh: fs.FileHandle, headroomBytes: number) {
+    this.finalPath = finalPath;
+    this.partPath = `${finalPath}.part`;
+    this.#fh = fh;
+    this.#headroom = headroomBytes;
+  }
+
+  /** Creates `<finalPath>.part` (0600, must not exist). `headroomBytes` caps what may be written. */
+  static async create(finalPath: string, headroomBytes: number): Promise<SpoolFile> {
+    try {
+      const fh = await fs.open(`${finalPath}.part`, 'wx', 0o600);
+      return new SpoolFile(finalPath, fh, headroomBytes);
+    } catch (e) {
+      throw new CdcError('CDC_SPOOL_FAILED', `cannot create ${finalPath}.part: ${(e as Error).message}`, undefined, { cause: e });
+    }
+  }
+
+  get bytes(): number { return this.#bytes; }
+
+  /** Appends chunks in order. On any error the `.part` is removed before the error is thrown. */
+  async write(chunks: readonly Buffer[]): Promise<void> {
+    if (this.#state !== 'open' || !this.#fh) throw new Error(`${this.partPath} is not open`);
+    let todo = chunks.filter((c) => c.length > 0);
+    const size = todo.reduce((n, c) => n + c.length, 0);
+    if (this.#bytes + size > this.#headroom) {
+      await this.discard();
+      throw new CdcError('CDC_SPOOL_FULL', `dump grew past the spool headroom of ${this.#headroom} bytes; ${this.partPath} removed`);
+    }
+    try {
+      while (todo.length > 0) {
+        // writev may write less than asked (a signal, a nearly full disk): continue where it stopped.
+        let { bytesWritten } = await this.#fh.writev(todo);
+        this.#bytes += bytesWritten;
+        while (todo.length > 0 && bytesWritten >= todo[0]!.length) bytesWritten -= todo.shift()!.length;
+        if (bytesWritten > 0) todo[0] = todo[0]!.subarray(bytesWritten);
+      }
+    } catch (e) {
+      await this.discard();
+      throw spoolError(e, this.partPath);
+    }
+  }
+
+  /** fsync, close, rename to the final name, fsync the directory. Returns the bytes written. */
+  async commit(): Promise<number> {
+    if (this.#state !== 'open' || !this.#fh) throw new Error(`${this.partPath} is not open`);
+    try {
+      await this.#fh.sync(); // ENOSPC can surface only here on some file systems
+      await this.#fh.close();
+      this.#fh = null;
+      await fs.rename(this.partPath, this.finalPath);
+      this.#state = 'committed';
+      await syncDir(path.dirname(this.finalPath));
+      return this.#bytes;
+    } catch (e) {
+      if (this.#state !== 'committed') { await this.discard(); throw spoolError(e, this.partPath); }
+      return this.#bytes; // only the directory fsync failed: the file itself is whole
+    }
+  }
+
+  /** Closes and removes the `.part` (never the committed file). Safe to call twice. */
+  async discard(): Promise<void> {
+    if (this.#state !== 'open') return;
+    this.#state = 'discarded';
+    const fh = this.#fh;
+    this.#fh = null;
+    await fh?.close().catch(() => {});
+    await fs.unlink(this.partPath).catch(() => {});
+  }
+
+  /** Removes the committed file (for a partial upload aborted before its manifest was written). */
+  async removeCommitted(): Promise<void> {
+    if (this.#state === 'committed') await fs.unlink(this.finalPath).catch(() => {});
+    else await this.discard();
+  }
+}
+
+function spoolError(e: unknown, file: string): CdcError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const what = code === 'ENOSPC' ? 'disk full (ENOSPC)' : code === 'EDQUOT' ? 'disk quota exceeded (EDQUOT)' : (e as Error).message;
+  return new CdcError('CDC_SPOOL_FAILED', `${what} while writing ${file}; the partial file was removed`, { errno: code }, { cause: e });
+}
+
+/** Makes a rename durable. Best effort: some file systems refuse fsync on a directory. */
+export async function syncDir(dir: string): Promise<void> {
+  const fh = await fs.open(dir, 'r').catch(() => null);
+  if (!fh) return;
+  await fh.sync().catch(() => {});
+  await fh.close().catch(() => {});
+}

@@ -1,0 +1,285 @@
+// Our own S3 multipart upload, built on the plain commands rather than @aws-sdk/lib-storage: when S3
+// fails half way we must know the upload id, which parts S3 confirmed, and still hold every byte it
+// did not confirm, so the rest of a dump can be spooled and the upload finished later by the agent.
+//
+// Memory: at most `concurrency` part buffers are held (uploading, or uploaded but waiting for an
+// earlier part) plus the one being filled: about partSize x (concurrency + 1).
+import { Writable } from 'node:stream';
+import {
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand,
+  HeadObjectCommand, UploadPartCommand, type S3Client,
+} from '@aws-sdk/client-s3';
+import type { Logger } from './log.ts';
+import { describeError } from './errors.ts';
+
+export const MIN_PART_BYTES = 5 * 1024 * 1024; // S3's floor for every part but the last
+export const MAX_PARTS = 10_000;
+
+export interface UploadedPart { partNumber: number; etag: string; size: number }
+
+export interface UploadTarget { client: S3Client; bucket: string; key: string }
+
+/** Starts a multipart upload and returns its id. */
+export async function createUpload(t: UploadTarget, signal?: AbortSignal): Promise<string> {
+  const out = await t.client.send(
+    new CreateMultipartUploadCommand({ Bucket: t.bucket, Key: t.key, ContentType: 'application/zip' }),
+    { abortSignal: signal },
+  );
+  if (!out.UploadId) throw new Error('CreateMultipartUpload returned no UploadId');
+  return out.UploadId;
+}
+
+/**
+ * Completes an upload. Ceph RGW 16 answers with an empty ETag, so when there is none we ask
+ * HeadObject, which also proves the object is really there with the size we sent.
+ */
+export async function completeUpload(
+  t: UploadTarget, uploadId: string, parts: readonly UploadedPart[], signal?: AbortSignal,
+): Promise<{ etag: string; bytes: number }> {
+  const bytes = parts.reduce((n, p) => n + p.size, 0);
+  const out = await t.client.send(new CompleteMultipartUploadCommand({
+    Bucket: t.bucket, Key: t.key, UploadId: uploadId,
+    MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
+  }), { abortSignal: signal });
+  if (out.ETag) return { etag: out.ETag, bytes };
+  const head = await t.client.send(new HeadObjectCommand({ Bucket: t.bucket, Key: t.key }), { abortSignal: signal });
+  if (head.ContentLength !== bytes) {
+    throw new Error(`completed object has ${head.ContentLength} bytes, expected ${bytes}`);
+  }
+  return { etag: head.ETag ?? '', bytes };
+}
+
+/** Aborts an upload; never throws (it is a clean-up step), returns whether S3 confirmed. */
+export async function abortUpload(t: UploadTarget, uploadId: string, log: Logger): Promise<boolean> {
+  try {
+    await t.client.send(new AbortMultipartUploadCommand({ Bucket: t.bucket, Key: t.key, UploadId: uploadId }));
+    log.info({ event: 'UploadAborted', bucket: t.bucket, key: t.key }, 'UploadAborted');
+    return true;
+  } catch (e) {
+    if ((e as { name?: string }).name === 'NoSuchUpload') return true;
+    log.warn({ event: 'UploadAbortFailed', bucket: t.bucket, key: t.key, err: describeError(e) }, 'UploadAbortFailed');
+    return false;
+  }
+}
+
+export interface PartUploaderOptions extends UploadTarget {
+  uploadId: string;
+  partSize: number;
+  concurrency: number;
+  log: Logger;
+  /** 1 for a new upload; later numbers when continuing one. */
+  firstPartNumber?: number;
+  signal?: AbortSignal;
+}
+
+/** What S3 has not confirmed after a failure: the data after the last contiguous confirmed part. */
+export interface Unconfirmed {
+  /** Contiguous confirmed parts from the first part number; all full-size. */
+  parts: UploadedPart[];
+  confirmedBytes: number;
+  /** The remaining bytes in stream order (views, not copies). */
+  buffers: Buffer[];
+  bytes: number;
+  error: Error;
+}
+
+/**
+ * Cuts a byte stream into parts and uploads them with bounded concurrency. It never throws on a
+ * failed part: write()/flush() return false and unconfirmed() hands back what S3 does not have.
+ * Calls to write() must not overlap (a Writable guarantees that).
+ */
+export class PartUploader {
+  readonly #o: PartUploaderOptions;
+  #cur: Buffer | null = null;
+  #curLen = 0;
+  #next: number;
+  #prefixEnd: number; // last part number of the contiguous confirmed prefix
+  readonly #held = new Map<number, Buffer>(); // sent, kept until the prefix passes them
+  readonly #confirmed = new Map<number, UploadedPart>();
+  readonly #inFlight = new Set<Promise<void>>();
+  #spill: Buffer[] = []; // bytes taken after the failure, in order
+  #failure: Error | null = null;
+  #wake: (() => void) | null = null;
+  #total = 0;
+
+  constructor(o: PartUploaderOptions) {
+    if (o.partSize < MIN_PART_BYTES) throw new Error(`partSize ${o.partSize} is under the S3 minimum ${MIN_PART_BYTES}`);
+    this.#o = o;
+    this.#next = o.firstPartNumber ?? 1;
+    this.#prefixEnd = this.#next - 1;
+  }
+
+  get failure(): Error | null { return this.#failure; }
+  /** Bytes accepted by write() so far. */
+  get bytes(): number { return this.#total; }
+
+  /** Takes a chunk; resolves when there is room for more. false: S3 failed, the chunk is kept. */
+  async write(chunk: Buffer): Promise<boolean> {
+    this.#total += chunk.length;
+    if (this.#failure) { this.#spill.push(chunk); return false; }
+    const size = this.#o.partSize;
+    let off = 0;
+    while (off < chunk.length) {
+      let full: Buffer | null = null;
+      if (this.#cur === null && chunk.length - off >= size) {
+        full = chunk.subarray(off, off + size); // a whole part already: upload a view, no copy
+        off += size;
+      } else {
+        this.#cur ??= Buffer.allocUnsafe(size);
+        const n = chunk.copy(this.#cur, this.#curLen, off);
+        this.#curLen += n;
+        off += n;
+        if (this.#curLen === size) { full = this.#cur; this.#cur = null; this.#curLen = 0; }
+      }
+      if (full === null) continue;
+      await this.#waitForRoom();
+      if (this.#failure) { this.#spill.push(full, chunk.subarray(off)); return false; }
+      this.#send(full);
+    }
+    return true;
+  }
+
+  /** Sends the last (short) part and waits for every part. true: all confirmed, see parts(). */
+  async flush(): Promise<boolean> {
+    if (!this.#failure && (this.#curLen > 0 || this.#next === (this.#o.firstPartNumber ?? 1))) {
+      const last = (this.#cur ?? Buffer.alloc(0)).subarray(0, this.#curLen);
+      this.#cur = null; this.#curLen = 0;
+      this.#send(last);
+    }
+    await this.#settle();
+    return this.#failure === null;
+  }
+
+  /** All confirmed parts in order (after a successful flush()). */
+  parts(): UploadedPart[] {
+    return [...this.#confirmed.values()].sort((a, b) => a.partNumber - b.partNumber);
+  }
+
+  /** After a failure: waits for parts still in flight, then splits confirmed from unconfirmed bytes. */
+  async unconfirmed(): Promise<Unconfirmed> {
+    await this.#settle();
+    const parts: UploadedPart[] = [];
+    for (let n = (this.#o.firstPartNumber ?? 1); n <= this.#prefixEnd; n++) parts.push(this.#confirmed.get(n)!);
+    const buffers = [...this.#held.entries()].sort((a, b) => a[0] - b[0]).map(([, b]) => b);
+    if (this.#curLen > 0) buffers.push(this.#cur!.subarray(0, this.#curLen));
+    buffers.push(...this.#spill.filter((b) => b.length > 0));
+    this.#held.clear(); this.#spill = []; this.#cur = null; this.#curLen = 0;
+    const confirmedBytes = parts.reduce((n, p) => n + p.size, 0);
+    return {
+      parts, confirmedBytes, buffers, bytes: buffers.reduce((n, b) => n + b.length, 0),
+      error: this.#failure ?? new Error('no failure'),
+    };
+  }
+
+  #fail(e: Error): void {
+    this.#failure ??= e;
+    this.#wakeUp();
+  }
+
+  #wakeUp(): void { const w = this.#wake; this.#wake = null; w?.(); }
+
+  async #waitForRoom(): Promise<void> {
+    while (!this.#failure && this.#held.size >= this.#o.concurrency) {
+      await new Promise<void>((resolve) => { this.#wake = resolve; });
+    }
+  }
+
+  async #settle(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  #send(body: Buffer): void {
+    const o = this.#o;
+    const partNumber = this.#next++;
+    this.#held.set(partNumber, body);
+    if (partNumber > MAX_PARTS) {
+      this.#fail(new Error(`more than ${MAX_PARTS} parts: raise the part size for objects over ${MAX_PARTS * o.partSize} bytes`));
+      return;
+    }
+    const started = Date.now();
+    const p = o.client
+      .send(new UploadPartCommand({
+        Bucket: o.bucket, Key: o.key, UploadId: o.uploadId, PartNumber: partNumber, Body: body, ContentLength: body.length,
+      }), { abortSignal: o.signal })
+      .then((out) => {
+        if (!out.ETag) throw new Error(`UploadPart ${partNumber} returned no ETag`);
+        this.#confirmed.set(partNumber, { partNumber, etag: out.ETag, size: body.length });
+        // Release buffers only once every earlier part is confirmed too: a failure must be able
+        // to hand back everything after the contiguous prefix.
+        while (this.#confirmed.has(this.#prefixEnd + 1)) this.#held.delete(++this.#prefixEnd);
+        o.log.debug({ event: 'PartUploaded', partNumber, bytes: body.length, ms: Date.now() - started }, 'PartUploaded');
+        this.#wakeUp();
+      })
+      .catch((e: unknown) => {
+        const err = e instanceof Error ? e : new Error(String(e));
+        o.log.warn({ event: 'PartUploadFailed', partNumber, err: describeError(err) }, 'PartUploadFailed');
+        this.#fail(err);
+      })
+      .finally(() => { this.#inFlight.delete(p); });
+    this.#inFlight.add(p);
+  }
+}
+
+export interface MultipartWriteStreamOptions extends UploadTarget {
+  partSize: number;
+  concurrency: number;
+  log: Logger;
+}
+
+/**
+ * A Writable that uploads everything written to it as one object (used by the agent for spooled
+ * zips). On any failure, or destroy(), the multipart upload is aborted. `result` settles at the end.
+ */
+export class MultipartWriteStream extends Writable {
+  readonly result: Promise<{ bucket: string; key: string; bytes: number; etag: string }>;
+  readonly #o: MultipartWriteStreamOptions;
+  readonly #ac = new AbortController();
+  #uploadId: string | null = null;
+  #uploader: PartUploader | null = null;
+  #completed = false;
+  #settle!: { resolve: (v: { bucket: string; key: string; bytes: number; etag: string }) => void; reject: (e: Error) => void };
+
+  constructor(o: MultipartWriteStreamOptions) {
+    super({ highWaterMark: 1024 * 1024 });
+    this.#o = o;
+    this.result = new Promise((resolve, reject) => { this.#settle = { resolve, reject }; });
+    this.result.catch(() => {}); // the caller may only watch the stream's 'error'
+  }
+
+  async #start(): Promise<PartUploader> {
+    if (this.#uploader) return this.#uploader;
+    const o = this.#o;
+    this.#uploadId = await createUpload(o, this.#ac.signal);
+    o.log.info({ event: 'UploadStarted', bucket: o.bucket, key: o.key, partSize: o.partSize, concurrency: o.concurrency }, 'UploadStarted');
+    this.#uploader = new PartUploader({ ...o, uploadId: this.#uploadId, signal: this.#ac.signal });
+    return this.#uploader;
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
+    this.#start()
+      .then((u) => u.write(chunk))
+      .then((ok) => cb(ok ? null : this.#uploader!.failure), (e: Error) => cb(e));
+  }
+
+  override _final(cb: (e?: Error | null) => void): void {
+    (async () => {
+      const u = await this.#start();
+      if (!(await u.flush())) throw u.failure!;
+      const { etag, bytes } = await completeUpload(this.#o, this.#uploadId!, u.parts(), this.#ac.signal);
+      this.#completed = true;
+      this.#o.log.info({ event: 'UploadCompleted', bucket: this.#o.bucket, key: this.#o.key, bytes }, 'UploadCompleted');
+      this.#settle.resolve({ bucket: this.#o.bucket, key: this.#o.key, bytes, etag });
+    })().then(() => cb(), (e: Error) => cb(e));
+  }
+
+  override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
+    if (this.#completed) { cb(err); return; }
+    this.#ac.abort();
+    const reason = err ?? new Error('upload stream destroyed before its end');
+    const id = this.#uploadId;
+    (id ? abortUpload(this.#o, id, this.#o.log) : Promise.resolve(true)).then(() => {
+      this.#settle.reject(reason);
+      cb(err);
+    });
+  }
+}
