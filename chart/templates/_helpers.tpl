@@ -1,0 +1,88 @@
+{{/* Name used in the app.kubernetes.io/name label. */}}
+{{- define "cdh.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Labels every object carries (Kubernetes recommended labels). */}}
+{{- define "cdh.labels" -}}
+app.kubernetes.io/name: {{ include "cdh.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ include "cdh.imageTag" . | trimPrefix "@" | trunc 63 | quote }}
+app.kubernetes.io/component: agent
+app.kubernetes.io/part-of: core-dump-handler
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end -}}
+
+{{/* Image tag: image.tag, else the chart's appVersion. A value starting with @ is a digest. */}}
+{{- define "cdh.imageTag" -}}
+{{- default .Chart.AppVersion .Values.image.tag -}}
+{{- end -}}
+
+{{- define "cdh.image" -}}
+{{- $tag := include "cdh.imageTag" . -}}
+{{- $sep := ternary "" ":" (hasPrefix "@" $tag) -}}
+{{- printf "%s/%s%s%s" .Values.image.registry .Values.image.repository $sep $tag -}}
+{{- end -}}
+
+{{- define "cdh.serviceAccountName" -}}
+{{- .Values.serviceAccount.name -}}
+{{- end -}}
+
+{{/*
+A Kubernetes quantity (plain bytes or Ki/Mi/Gi/Ti) as a byte count string. Written out by hand
+because YAML numbers reach templates as float64 and would print as 5.36870912e+10.
+*/}}
+{{- define "cdh.bytes" -}}
+{{- $q := toString . -}}
+{{- $units := dict "" 1 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 -}}
+{{- $num := regexReplaceAll "^([0-9]+)(Ki|Mi|Gi|Ti)?$" $q "${1}" -}}
+{{- $unit := regexReplaceAll "^([0-9]+)(Ki|Mi|Gi|Ti)?$" $q "${2}" -}}
+{{- mul (int64 $num) (get $units $unit) | toString -}}
+{{- end -}}
+
+{{/* Host path of the runtime socket: hostContainerRuntimeEndpoint, else the path in crioEndpoint. */}}
+{{- define "cdh.runtimeSocket" -}}
+{{- $d := .Values.daemonset -}}
+{{- default (trimPrefix "unix://" $d.crioEndpoint) $d.hostContainerRuntimeEndpoint -}}
+{{- end -}}
+
+{{/* True ("true") when path (first) is the host directory or below it (second). */}}
+{{- define "cdh.under" -}}
+{{- $p := index . 0 | trimSuffix "/" -}}{{- $root := index . 1 | trimSuffix "/" -}}
+{{- if or (eq $p $root) (hasPrefix (printf "%s/" $root) $p) }}true{{ end -}}
+{{- end -}}
+
+{{/*
+The hostPath mounts the agent needs, as a list of dicts {name, path}: the host directory, plus the
+core and event directories only when they lie outside it (the original chart allowed that).
+*/}}
+{{- define "cdh.hostDirs" -}}
+{{- $d := .Values.daemonset -}}
+- {name: host-dir, path: {{ $d.hostDirectory | quote }}}
+{{- if not (include "cdh.under" (list $d.coreDirectory $d.hostDirectory)) }}
+- {name: core-dir, path: {{ $d.coreDirectory | quote }}}
+{{- end }}
+{{- if not (include "cdh.under" (list $d.eventDirectory $d.hostDirectory)) }}
+- {name: event-dir, path: {{ $d.eventDirectory | quote }}}
+{{- end }}
+{{- end -}}
+
+{{/* volumeMounts shared by the agent and the sidecars: host paths appear at the same path inside. */}}
+{{- define "cdh.volumeMounts" -}}
+{{- range (include "cdh.hostDirs" . | fromYamlArray) }}
+- name: {{ .name }}
+  mountPath: {{ .path | quote }}
+{{- end }}
+{{- if .Values.daemonset.mountContainerRuntimeEndpoint }}
+- name: container-runtime
+  mountPath: {{ include "cdh.runtimeSocket" . | dir | quote }}
+  readOnly: true
+{{- end }}
+{{- end -}}
+
+{{/* extraEnvVars: a list, or a YAML string (templated, as the original chart did). */}}
+{{- define "cdh.extraEnv" -}}
+{{- $v := .Values.daemonset.extraEnvVars -}}
+{{- if kindIs "string" $v }}{{ tpl $v . }}{{ else }}{{ toYaml $v }}{{ end -}}
+{{- end -}}
