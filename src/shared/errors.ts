@@ -16,6 +16,8 @@ export const ErrorCodes = {
   CDC_TIMEOUT: 'The composer ran longer than COMP_TIMEOUT; the upload was aborted and no partial zip was left behind. Raise COMP_TIMEOUT for large cores.',
   CDC_RLIMIT_ZERO: 'The crashed process had RLIMIT_CORE 0; no dump was taken (set COMP_IGNORE_RLIMIT=true to take it anyway).',
   CDC_CRI_FAILED: 'The container runtime could not be asked about the crash; the dump was taken with "unknown" pod fields.',
+  CDC_CRI_DEADLINE: 'The CRI lookup used up its time budget (COMP_CRI_TIMEOUT_MS per call, the composer\'s overall limit); the dump was taken with what was found by then.',
+  CDC_CRI_LOG_UNREADABLE: 'A container log file named by the runtime could not be read; the dump was taken without those log lines.',
   CDC_INTERNAL: 'An unexpected error; the message has the cause. Please report it with the composer log.',
   CDC_INSTALL_PATTERN_TOO_LONG: 'The core_pattern would exceed the kernel limit of 127 bytes and be cut silently; use a shorter HOST_DIR.',
   CDC_INSTALL_FAILED: 'Installing the composer on the host failed; check the HOST_DIR mount and that the agent runs privileged.',
