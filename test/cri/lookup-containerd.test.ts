@@ -1,0 +1,111 @@
+// lookupCrash against a real containerd (CRI plugin) with real pods: the pod, container, image,
+// labels and log lines found from a process's /proc/<pid>/cgroup, for PID 1 and for a child.
+import t from 'tap';
+import fs from 'node:fs';
+import { lookupCrash, type CrashMetadata } from '../../src/cri/index.ts';
+import { loadConfig } from '../../src/shared/config.ts';
+import { stdoutLogger } from '../../src/shared/log.ts';
+import { startContainerd, waitForLog, TOOLS_IMAGE, type TestContainerd } from '../helpers/containerd.ts';
+
+const log = stdoutLogger('silent', 'test');
+let ctd: TestContainerd;
+
+const config = (env: Record<string, string> = {}) =>
+  loadConfig({ CRIO_ENDPOINT: ctd.endpoint, LOG_LENGTH: '5', COMP_CRI_TIMEOUT_MS: '2000', ...env }).config;
+const entry = (m: CrashMetadata, suffix: string) => m.entries.find((e) => e.suffix === suffix)?.data.toString('utf8');
+const childOf = (pid: number) => Number(fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)[0]);
+
+t.before(async () => {
+  ctd = await startContainerd();
+});
+t.teardown(() => ctd?.stop());
+
+t.test('a pod with two containers', async (t) => {
+  const pod = await ctd.runPod({ name: 'web', namespace: 'shop', labels: { app: 'web', tier: 'front' }, annotations: { 'example.com/note': 'hi' } });
+  t.teardown(() => pod.remove());
+  const main = await pod.startContainer({
+    name: 'main', command: ['/bin/sh', '-c'],
+    args: ['i=1; while [ $i -le 8 ]; do echo line-$i; i=$((i+1)); done; exec sleep 3600'],
+  });
+  // sh stays PID 1 with sleep as its child: the "crash in a child process" case
+  const side = await pod.startContainer({ name: 'side', command: ['/bin/sh', '-c'], args: ['echo side-hello; sleep 3600 & wait'] });
+  await waitForLog(main.logPath, 'line-8');
+  await waitForLog(side.logPath, 'side-hello');
+  const mainPid = await main.pid();
+
+  await t.test('crash as the container PID 1', async (t) => {
+    const m = await lookupCrash({ cgroup: fs.readFileSync(`/proc/${mainPid}/cgroup`, 'utf8'), config: config(), log, deadlineMs: 5000 });
+    t.same(m.errors, []);
+    t.equal(m.hostCrash, false);
+    t.equal(m.containerId, main.id);
+    t.equal(m.container, 'main');
+    t.equal(m.image, TOOLS_IMAGE);
+    t.match(m.imageRef, /^sha256:[0-9a-f]{64}$/);
+    t.match(m.pod, { name: 'web', namespace: 'shop', uid: pod.uid, labels: { app: 'web', tier: 'front' }, annotations: { 'example.com/note': 'hi' } });
+    t.equal(m.selected, true);
+    t.same(m.entries.map((e) => e.suffix),
+      ['-pod-info.json', '-runtime-info.json', '-ps-info.json', '-0.log', '-0-image-info.json', '-1.log', '-1-image-info.json']);
+    t.equal(entry(m, '-0.log'), 'line-4\nline-5\nline-6\nline-7\nline-8\n', 'last LOG_LENGTH messages, CRI prefix stripped');
+    t.equal(entry(m, '-1.log'), 'side-hello\n');
+    const podInfo = JSON.parse(entry(m, '-pod-info.json')!);
+    t.equal(podInfo.status.id, pod.id);
+    t.equal(podInfo.status.metadata.name, 'web');
+    const runtimeInfo = JSON.parse(entry(m, '-runtime-info.json')!);
+    t.equal(runtimeInfo.status.id, main.id);
+    t.equal(runtimeInfo.info.info.sandboxID, pod.id, 'verbose info parsed to JSON');
+    const ps = JSON.parse(entry(m, '-ps-info.json')!);
+    t.same(ps.containers.map((c: { metadata: { name: string } }) => c.metadata.name), ['main', 'side']);
+    const img = JSON.parse(entry(m, '-0-image-info.json')!);
+    t.ok(img.image.repo_tags.includes(TOOLS_IMAGE));
+  });
+
+  await t.test('crash in a child process of the container', async (t) => {
+    const sidePid = await side.pid();
+    const child = childOf(sidePid);
+    t.ok(child > 0 && child !== sidePid, 'sleep runs as a child of sh');
+    const m = await lookupCrash({ cgroup: fs.readFileSync(`/proc/${child}/cgroup`, 'utf8'), config: config(), log, deadlineMs: 5000 });
+    t.same(m.errors, []);
+    t.equal(m.containerId, side.id);
+    t.equal(m.container, 'side');
+    t.equal(m.pod?.name, 'web');
+  });
+
+  await t.test('COMP_POD_SELECTOR_LABEL', async (t) => {
+    const cgroup = fs.readFileSync(`/proc/${mainPid}/cgroup`, 'utf8');
+    t.equal((await lookupCrash({ cgroup, config: config({ COMP_POD_SELECTOR_LABEL: 'app' }), log, deadlineMs: 5000 })).selected, true);
+    t.equal((await lookupCrash({ cgroup, config: config({ COMP_POD_SELECTOR_LABEL: 'core-dump' }), log, deadlineMs: 5000 })).selected, false);
+  });
+
+  await t.test('COMP_IGNORE_CRIO: only the container id, no CRI calls', async (t) => {
+    const m = await lookupCrash({ cgroup: fs.readFileSync(`/proc/${mainPid}/cgroup`, 'utf8'), config: config({ COMP_IGNORE_CRIO: 'true', CRIO_ENDPOINT: '/nonexistent.sock' }), log, deadlineMs: 5000 });
+    t.same({ ...m, entries: m.entries.length }, { hostCrash: false, containerId: main.id, selected: true, entries: 0, errors: [] });
+  });
+
+  await t.test('a container removed between crash and lookup: the pod is still found by its uid', async (t) => {
+    const gone = await pod.startContainer({ name: 'gone', command: ['/bin/sh', '-c'], args: ['echo bye; exec sleep 3600'] });
+    const cgroup = fs.readFileSync(`/proc/${await gone.pid()}/cgroup`, 'utf8');
+    await gone.remove();
+    const t0 = Date.now();
+    const m = await lookupCrash({ cgroup, config: config(), log, deadlineMs: 5000 });
+    t.ok(Date.now() - t0 < 5000);
+    t.equal(m.containerId, gone.id);
+    t.equal(m.container, undefined);
+    t.match(m.errors[0], /CDC_CRI_FAILED: ContainerStatus: .*NOT_FOUND/);
+    t.match(m.pod, { name: 'web', namespace: 'shop', uid: pod.uid, labels: { app: 'web' } });
+    t.same(m.entries.map((e) => e.suffix).slice(0, 2), ['-pod-info.json', '-ps-info.json']);
+    t.equal(m.selected, true);
+  });
+
+  await t.test('time taken (median of 12 warm lookups)', async (t) => {
+    const cgroup = fs.readFileSync(`/proc/${mainPid}/cgroup`, 'utf8');
+    const ms: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const t0 = process.hrtime.bigint();
+      const m = await lookupCrash({ cgroup, config: config(), log, deadlineMs: 5000 });
+      ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      t.same(m.errors, []);
+    }
+    ms.sort((a, b) => a - b);
+    t.comment(`lookupCrash against containerd: median ${ms[6]!.toFixed(1)} ms, min ${ms[0]!.toFixed(1)}, max ${ms.at(-1)!.toFixed(1)} (in-process, client and grpc-js already loaded)`);
+  });
+});
