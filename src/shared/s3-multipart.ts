@@ -56,7 +56,8 @@ export async function abortUpload(t: UploadTarget, uploadId: string, log: Logger
     log.info({ event: 'UploadAborted', bucket: t.bucket, key: t.key }, 'UploadAborted');
     return true;
   } catch (e) {
-    if ((e as { name?: string }).name === 'NoSuchUpload') return true;
+    const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+    if (err.name === 'NoSuchUpload' || err.$metadata?.httpStatusCode === 404) return true; // already gone
     log.warn({ event: 'UploadAbortFailed', bucket: t.bucket, key: t.key, err: describeError(e) }, 'UploadAbortFailed');
     return false;
   }

@@ -72,6 +72,12 @@ export async function readManifest(manifestPath: string): Promise<PartialUploadM
 const md5Etag = (b: Buffer) => `"${createHash('md5').update(b).digest('hex')}"`;
 const sameEtag = (a: string | undefined, b: string) => (a ?? '').replace(/"/g, '') === b.replace(/"/g, '');
 
+/** NoSuchUpload; RGW 16 says NoSuchKey, or a bare 404 once the upload was completed. */
+export function isGone(e: unknown): boolean {
+  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return err.name === 'NoSuchUpload' || err.name === 'NoSuchKey' || err.$metadata?.httpStatusCode === 404;
+}
+
 /** Parts S3 holds for the upload, or null when the upload is gone. */
 async function listParts(client: S3Client, m: PartialUploadManifest): Promise<Map<number, { etag: string; size: number }> | null> {
   const have = new Map<number, { etag: string; size: number }>();
@@ -84,7 +90,7 @@ async function listParts(client: S3Client, m: PartialUploadManifest): Promise<Ma
       marker = out.NextPartNumberMarker;
     }
   } catch (e) {
-    if ((e as { name?: string }).name === 'NoSuchUpload') return null;
+    if (isGone(e)) return null;
     throw e;
   }
 }
