@@ -22,7 +22,7 @@ export interface SpoolSpace {
   reason?: string;
 }
 
-/** Sums the spool directory and asks the file system; a missing directory counts as empty. */
+/** Sums the regular files in the spool directory and asks the file system (throws if `dir` is missing). */
 export async function checkSpoolSpace(dir: string, limits: SpoolLimits): Promise<SpoolSpace> {
   const st = await fs.statfs(dir);
   // bavail, not bfree: root may write into the reserved blocks, but they are the node's last resort.
