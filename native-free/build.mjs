@@ -1,14 +1,18 @@
 // Builds the host-side composer (dist/cdc.cjs) and the agent (dist/agent.cjs) as single CommonJS
 // files: everything bundled, nothing native, nothing to resolve from node_modules at run time.
+// `--outdir DIR` writes the two files elsewhere (the image build uses it; dist/ stays untouched).
 import { build } from 'esbuild';
 import fs from 'node:fs';
+import path from 'node:path';
 
+const i = process.argv.indexOf('--outdir');
+const outdir = i > 0 && process.argv[i + 1] ? process.argv[i + 1] : 'dist';
 const entries = [
-  { in: 'src/composer/main.ts', out: 'dist/cdc.cjs' },
-  { in: 'src/agent/main.ts', out: 'dist/agent.cjs' },
+  { in: 'src/composer/main.ts', out: path.join(outdir, 'cdc.cjs') },
+  { in: 'src/agent/main.ts', out: path.join(outdir, 'agent.cjs') },
 ].filter((e) => fs.existsSync(e.in));
 
-fs.mkdirSync('dist', { recursive: true });
+fs.mkdirSync(outdir, { recursive: true });
 for (const e of entries) {
   await build({
     entryPoints: [e.in],

@@ -1,0 +1,28 @@
+// Builds the image's file tree with the Dockerfile's own script, then checks it the way the image
+// would run: /app holds the three files, and (as root) the tree works as a FROM scratch root.
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const out = fs.mkdtempSync(path.join(os.tmpdir(), 'cdc-image-root-'));
+t.teardown(() => fs.rmSync(out, { recursive: true, force: true }));
+
+t.test('build-image-root.mjs lays out /app and the runtime libraries', async (t) => {
+  const r = spawnSync(process.execPath, ['native-free/build-image-root.mjs', out, '--with-libs'], { cwd: repo, encoding: 'utf8', timeout: 300_000 });
+  t.equal(r.status, 0, r.stderr);
+  for (const f of ['app/agent.cjs', 'app/cdc.cjs', 'app/node']) t.ok(fs.statSync(path.join(out, f)).size > 0, f);
+  t.ok(fs.statSync(path.join(out, 'app/node')).mode & 0o111, 'runtime is executable');
+  const libs = fs.readdirSync(out, { recursive: true }).map(String).filter((f) => /\.so/.test(f));
+  for (const l of ['libc.so.6', 'libstdc++.so.6', 'libatomic.so.1']) t.ok(libs.some((f) => f.endsWith(l)), `ships ${l}`);
+  t.notOk(fs.existsSync(path.join(out, 'node_modules')) || fs.existsSync(path.join(out, 'app/node_modules')), 'no node_modules');
+});
+
+t.test('the tree runs as a scratch image root', { skip: process.getuid?.() !== 0 && 'needs root for chroot' }, async (t) => {
+  const r = spawnSync('chroot', [out, '/app/node', '-e', 'process.stdout.write(process.version)'], { encoding: 'utf8', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout, process.version, 'same Node as the tests run on');
+});
