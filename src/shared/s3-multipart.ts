@@ -98,6 +98,10 @@ export class PartUploader {
   readonly #held = new Map<number, Buffer>(); // sent, kept until the prefix passes them
   readonly #confirmed = new Map<number, UploadedPart>();
   readonly #inFlight = new Set<Promise<void>>();
+  // Part buffers we allocated are reused once S3 confirmed them, so memory stays flat instead of
+  // waiting for the GC to notice 8 MiB buffers (views of callers' chunks are never reused).
+  readonly #owned = new WeakSet<Buffer>();
+  readonly #free: Buffer[] = [];
   #spill: Buffer[] = []; // bytes taken after the failure, in order
   #failure: Error | null = null;
   #wake: (() => void) | null = null;
@@ -126,7 +130,7 @@ export class PartUploader {
         full = chunk.subarray(off, off + size); // a whole part already: upload a view, no copy
         off += size;
       } else {
-        this.#cur ??= Buffer.allocUnsafe(size);
+        this.#cur ??= this.#allocPart();
         const n = chunk.copy(this.#cur, this.#curLen, off);
         this.#curLen += n;
         off += n;
@@ -172,6 +176,14 @@ export class PartUploader {
     };
   }
 
+  #allocPart(): Buffer {
+    const reused = this.#free.pop();
+    if (reused) return reused;
+    const b = Buffer.allocUnsafe(this.#o.partSize);
+    this.#owned.add(b);
+    return b;
+  }
+
   #fail(e: Error): void {
     this.#failure ??= e;
     this.#wakeUp();
@@ -207,7 +219,11 @@ export class PartUploader {
         this.#confirmed.set(partNumber, { partNumber, etag: out.ETag, size: body.length });
         // Release buffers only once every earlier part is confirmed too: a failure must be able
         // to hand back everything after the contiguous prefix.
-        while (this.#confirmed.has(this.#prefixEnd + 1)) this.#held.delete(++this.#prefixEnd);
+        while (this.#confirmed.has(this.#prefixEnd + 1)) {
+          const done = this.#held.get(++this.#prefixEnd)!;
+          this.#held.delete(this.#prefixEnd);
+          if (this.#owned.has(done) && done.length === o.partSize) this.#free.push(done);
+        }
         o.log.debug({ event: 'PartUploaded', partNumber, bytes: body.length, ms: Date.now() - started }, 'PartUploaded');
         this.#wakeUp();
       })

@@ -15,7 +15,7 @@ const PART = 5 * MiB;
 const log = pino({ level: 'silent' });
 
 /** What the composer leaves after S3 failed: `nParts` parts in S3, the rest on disk, a manifest. */
-async function partial(t: typeof import('tap').default, b: TestBucket, data: Buffer, nParts: number) {
+async function partial(t: { teardown(fn: () => unknown): void }, b: TestBucket, data: Buffer, nParts: number) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdc-manifest-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const key = 'dump.zip';
