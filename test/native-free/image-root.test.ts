@@ -22,7 +22,8 @@ t.test('build-image-root.mjs lays out /app and the runtime libraries', async (t)
 });
 
 t.test('the tree runs as a scratch image root', { skip: process.getuid?.() !== 0 && 'needs root for chroot' }, async (t) => {
-  const r = spawnSync('chroot', [out, '/app/node', '-e', 'process.stdout.write(process.version)'], { encoding: 'utf8', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+  // env -i: tap's process tracking adds NODE_OPTIONS to every child's environment; the image has none.
+  const r = spawnSync('/usr/bin/env', ['-i', 'PATH=/app', '/usr/sbin/chroot', out, 'node', '-e', 'process.stdout.write(process.version)'], { encoding: 'utf8' });
   t.equal(r.status, 0, r.stderr);
   t.equal(r.stdout, process.version, 'same Node as the tests run on');
 });
