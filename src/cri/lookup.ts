@@ -268,7 +268,7 @@ export async function lookupCrash(opts: LookupOptions): Promise<CrashMetadata> {
   const result = lk.snapshot();
   const ms = Date.now() - started;
   const fields = { containerId: result.containerId, pod: result.pod?.name, namespace: result.pod?.namespace, container: result.container, ms, errors: result.errors.length };
-  if (result.errors.length) opts.log.warn({ ...fields, firstError: result.errors[0] }, 'CriLookupIncomplete');
-  else opts.log.debug(fields, 'CriLookupCompleted');
+  if (result.errors.length) opts.log.warn({ event: 'CriLookupIncomplete', ...fields, firstError: result.errors[0] }, 'CRI lookup incomplete; dumping with what was found');
+  else opts.log.debug({ event: 'CriLookupCompleted', ...fields }, 'CRI lookup completed');
   return result;
 }

@@ -116,7 +116,7 @@ type Labels = Record<string, string>;
 export interface ImageSpecView { image?: string }
 export interface ContainerStatusView {
   id?: string; metadata?: { name?: string; attempt?: number }; state?: string; image?: ImageSpecView; image_ref?: string;
-  labels?: Labels; annotations?: Labels; log_path?: string;
+  exit_code?: number; reason?: string; labels?: Labels; annotations?: Labels; log_path?: string;
 }
 export interface ContainerStatusResponseView { status?: ContainerStatusView; info?: Labels }
 export interface PodSandboxStatusResponseView {

@@ -217,7 +217,10 @@ export async function startContainerd(): Promise<TestContainerd> {
   for (const d of ['root', 'state', 'opt', 'runc', 'pods']) fs.mkdirSync(`${dir}/${d}`);
   fs.writeFileSync(`${dir}/containerd.toml`, toml(dir, socket));
   const logFd = fs.openSync(`${dir}/containerd.log`, 'a');
-  const child = spawn('containerd', ['--config', `${dir}/containerd.toml`], { stdio: ['ignore', logFd, logFd] });
+  // Containers inherit containerd's RLIMIT_CORE (the CRI spec sets none); a node's containerd unit
+  // has LimitCORE=infinity, so give ours the same, or every crash would be skipped as "ulimit -c 0".
+  const child = spawn('/bin/sh', ['-c', 'ulimit -c unlimited && exec containerd --config "$0"', `${dir}/containerd.toml`],
+    { stdio: ['ignore', logFd, logFd] });
   fs.closeSync(logFd);
   const podUids = new Set<string>();
   let cleaned = false;

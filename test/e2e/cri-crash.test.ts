@@ -1,0 +1,92 @@
+// End to end through the kernel with a real containerd: core_pattern names the built composer, a
+// pod created over CRI crashes (once as the container's PID 1, once in a child process), and the
+// zip in S3 carries the right pod, namespace, container, image, labels and the container's log.
+import t from 'tap';
+import { createTestBucket, type TestBucket } from '../helpers/s3.ts';
+import { withCorePattern } from '../helpers/core-pattern.ts';
+import { installComposer, waitFor, type InstalledComposer } from '../helpers/composer-install.ts';
+import { startContainerd, TOOLS_IMAGE, type TestContainerd, type TestPod } from '../helpers/containerd.ts';
+import { unzipTest, zipNames, zipEntry, saveTemp } from '../helpers/zip-check.ts';
+
+let ctd: TestContainerd;
+let bucket: TestBucket;
+let composer: InstalledComposer;
+let pod: TestPod;
+
+t.before(async () => {
+  ctd = await startContainerd();
+  bucket = await createTestBucket('cri');
+  composer = installComposer({
+    ...bucket.env,
+    CRIO_ENDPOINT: ctd.endpoint,
+    LOG_LENGTH: '20',
+    // generous on a 2-core CI machine: the composer's first CRI call includes loading grpc-js
+    COMP_CRI_TIMEOUT_MS: '5000',
+    COMP_FILENAME_TEMPLATE: '{uuid}-dump-{timestamp}-{namespace}-{podname}-{container}-{exe_name}-{pid}-{signal}',
+  });
+  pod = await ctd.runPod({ name: 'crashy', namespace: 'e2e', labels: { app: 'crashy', team: 'core' }, annotations: { 'example.com/owner': 'sre' } });
+});
+t.teardown(async () => {
+  await pod?.remove().catch(() => {});
+  await ctd?.stop();
+  composer?.remove();
+  await bucket?.destroy();
+});
+
+/** Runs a crashing container and returns the zip it produced, opened. */
+async function crashAndFetch(name: string, command: string[], args: string[]) {
+  const before = new Set(await bucket.keys());
+  const c = await pod.startContainer({ name, command, args });
+  const status = await c.waitExited(30_000);
+  const key = await waitFor(`the zip for ${name}`, async () => (await bucket.keys()).find((k) => !before.has(k)), 30_000)
+    .catch((e: Error) => { throw new Error(`${e.message} (exit ${status.exit_code}); composer log: ${JSON.stringify(composer.log().slice(-6))}`); });
+  const zip = saveTemp(await bucket.get(key));
+  const base = key.replace(/\.zip$/, '');
+  const names = zipNames(zip);
+  const read = (suffix: string) => zipEntry(zip, `${base}${suffix}`).toString('utf8');
+  const ps = JSON.parse(read('-ps-info.json')) as { containers: { id: string; metadata: { name: string } }[] };
+  const n = ps.containers.findIndex((x) => x.id === c.id);
+  return { c, status, key, zip, base, names, read, n, ps };
+}
+
+type Sub = Parameters<Parameters<typeof t.test>[0]>[0]; // a subtest (the last overload takes only the callback)
+
+async function checkCommon(t: Sub, r: Awaited<ReturnType<typeof crashAndFetch>>, container: string) {
+  t.match(unzipTest(r.zip), /No errors detected/);
+  t.match(r.key, new RegExp(`-dump-\\d+-e2e-crashy-${container}-crasher-\\d+-11\\.zip$`), 'template fields {namespace} {podname} {container}');
+  const info = JSON.parse(r.read('-dump-info.json'));
+  t.match(info, { signal: '11', exe: 'crasher', host_crash: false, container_id: r.c.id, container, image: TOOLS_IMAGE, pod: 'crashy', namespace: 'e2e', pod_uid: pod.uid });
+  t.match(info.image_ref, /^sha256:/);
+  t.same(info.problems.filter((p: string) => p.startsWith('CDC_CRI')), [], 'no CRI errors');
+  const podInfo = JSON.parse(r.read('-pod-info.json'));
+  t.match(podInfo.status, { id: pod.id, metadata: { name: 'crashy', namespace: 'e2e', uid: pod.uid }, labels: { app: 'crashy', team: 'core' }, annotations: { 'example.com/owner': 'sre' } });
+  const runtimeInfo = JSON.parse(r.read('-runtime-info.json'));
+  t.equal(runtimeInfo.status.id, r.c.id);
+  t.equal(runtimeInfo.status.metadata.name, container);
+  t.ok(r.n >= 0, `crashed container is entry ${r.n} of ps-info`);
+  t.ok(r.names.includes(`${r.base}-${r.n}.log`));
+  const img = JSON.parse(r.read(`-${r.n}-image-info.json`));
+  t.ok(img.image.repo_tags.includes(TOOLS_IMAGE));
+  t.ok(r.names.includes(`${r.base}.core`), 'the core itself');
+}
+
+t.test('crash as the container PID 1', async (t) => {
+  await withCorePattern(composer.pattern, async () => {
+    const r = await crashAndFetch('pid1', ['/bin/crasher'], ['1']);
+    t.equal(r.status.exit_code, 139, 'the container died of SIGSEGV');
+    await checkCommon(t, r, 'pid1');
+    t.match(r.read(`-${r.n}.log`), /^crasher pid=1$/m, 'the container log, printed by PID 1');
+  });
+});
+
+t.test('crash in a child process of the container', async (t) => {
+  await withCorePattern(composer.pattern, async () => {
+    const r = await crashAndFetch('child', ['/bin/sh', '-c'], ['echo child-hello-1; echo child-hello-2; /bin/crasher 1; echo shell-survived']);
+    await checkCommon(t, r, 'child');
+    const log = r.read(`-${r.n}.log`);
+    t.match(log, /child-hello-1\nchild-hello-2\ncrasher pid=\d+\n/, 'the container log lines before the crash');
+    t.notMatch(log, /crasher pid=1\n/, 'the crasher was not PID 1');
+    t.equal(r.ps.containers.length, 2, 'ps-info lists both containers of the pod');
+    t.ok(r.names.some((n) => n.endsWith(`-${1 - r.n}.log`)), 'and the other container\'s log is there too');
+  });
+});
