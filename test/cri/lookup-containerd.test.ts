@@ -2,6 +2,10 @@
 // labels and log lines found from a process's /proc/<pid>/cgroup, for PID 1 and for a child.
 import t from 'tap';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { build } from 'esbuild';
 import { lookupCrash, type CrashMetadata } from '../../src/cri/index.ts';
 import { loadConfig } from '../../src/shared/config.ts';
 import { stdoutLogger } from '../../src/shared/log.ts';
@@ -107,5 +111,29 @@ t.test('a pod with two containers', async (t) => {
     }
     ms.sort((a, b) => a - b);
     t.comment(`lookupCrash against containerd: median ${ms[6]!.toFixed(1)} ms, min ${ms[0]!.toFixed(1)}, max ${ms.at(-1)!.toFixed(1)} (in-process, client and grpc-js already loaded)`);
+  });
+
+  await t.test('cold cost in a fresh process, from an esbuild bundle like dist/cdc.cjs', async (t) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdc-cri-cold-'));
+    t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+    await build({ entryPoints: ['src/cri/index.ts'], outfile: `${dir}/cri.cjs`, bundle: true, platform: 'node', format: 'cjs', target: 'node24', minify: true, keepNames: true, logLevel: 'warning' });
+    const probe = `${dir}/probe.cjs`;
+    fs.writeFileSync(probe, `
+      const t0 = performance.now();
+      const { lookupCrash } = require('./cri.cjs');
+      const t1 = performance.now();
+      const [config, cgroup] = [JSON.parse(process.argv[2]), process.argv[3]];
+      const log = { warn() {}, debug() {} };
+      lookupCrash({ cgroup, config, log, deadlineMs: 5000 }).then(async (m) => {
+        const t2 = performance.now();
+        await lookupCrash({ cgroup, config, log, deadlineMs: 5000 });
+        const t3 = performance.now();
+        console.log(JSON.stringify({ importMs: t1 - t0, firstMs: t2 - t1, secondMs: t3 - t2, rssMiB: process.memoryUsage().rss / 1048576, errors: m.errors, pod: m.pod && m.pod.name }));
+      });`);
+    const cgroup = fs.readFileSync(`/proc/${mainPid}/cgroup`, 'utf8');
+    const runs = Array.from({ length: 7 }, () => JSON.parse(execFileSync(process.execPath, [probe, JSON.stringify(config()), cgroup], { encoding: 'utf8' })));
+    for (const r of runs) t.same([r.errors, r.pod], [[], 'web']);
+    const med = (k: string) => runs.map((r) => r[k] as number).sort((a, b) => a - b)[3]!.toFixed(1);
+    t.comment(`cold process (median of 7): require(bundle) ${med('importMs')} ms, first lookupCrash (loads grpc-js, connects) ${med('firstMs')} ms, second ${med('secondMs')} ms, RSS after ${med('rssMiB')} MiB`);
   });
 });

@@ -68,6 +68,9 @@ async function checkCommon(t: Sub, r: Awaited<ReturnType<typeof crashAndFetch>>,
   const img = JSON.parse(r.read(`-${r.n}-image-info.json`));
   t.ok(img.image.repo_tags.includes(TOOLS_IMAGE));
   t.ok(r.names.includes(`${r.base}.core`), 'the core itself');
+  // how long the crashed process waited for /proc + CRI metadata (composer start -> lookups done)
+  const collected = composer.log().filter((l) => l.event === 'MetadataCollected').at(-1);
+  t.comment(`composer: metadata collected ${String(collected?.ms)} ms after start, core drained at ${String(info.stdin_drained_ms)} ms`);
 }
 
 t.test('crash as the container PID 1', async (t) => {
