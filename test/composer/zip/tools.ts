@@ -1,5 +1,5 @@
 // Real tools for zip tests: Info-ZIP unzip, Python's zipfile and zstd, no mocks.
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -28,11 +28,15 @@ export async function unzipTest(path: string): Promise<string> {
   return stdout;
 }
 
-/** Python's zipfile: testzip() reads and CRC-checks every entry. Returns [name, size] pairs. */
-export async function pythonCheck(path: string): Promise<{ bad: string | null; entries: [string, number][] }> {
+/**
+ * Python's zipfile: testzip() reads and CRC-checks every entry (or, with `only`, reads just that
+ * entry). Returns the first bad name and [name, size] pairs from the central directory.
+ */
+export async function pythonCheck(path: string, only?: string): Promise<{ bad: string | null; entries: [string, number][] }> {
   const code = 'import json,sys,zipfile\nz=zipfile.ZipFile(sys.argv[1])\n' +
-    'print(json.dumps({"bad":z.testzip(),"entries":[[i.filename,i.file_size] for i in z.infolist()]}))';
-  const { stdout } = await run('python3', ['-c', code, path], { maxBuffer: 1 << 24 });
+    'bad=z.testzip() if len(sys.argv)<3 else (z.read(sys.argv[2]) and None)\n' +
+    'print(json.dumps({"bad":bad,"entries":[[i.filename,i.file_size] for i in z.infolist()]}))';
+  const { stdout } = await run('python3', ['-c', code, path, ...(only ? [only] : [])], { maxBuffer: 1 << 24 });
   return JSON.parse(stdout) as { bad: string | null; entries: [string, number][] };
 }
 
@@ -40,7 +44,7 @@ export async function pythonCheck(path: string): Promise<{ bad: string | null; e
 export async function extractedHash(path: string, name: string, zstd = false): Promise<{ sha256: string; bytes: number }> {
   const unzip = spawn('/usr/bin/unzip', ['-p', path, name], { stdio: ['ignore', 'pipe', 'inherit'] });
   let source: Readable = unzip.stdout;
-  const procs = [unzip];
+  const procs: ChildProcess[] = [unzip];
   if (zstd) {
     const dec = spawn('zstd', ['-d', '-q', '-c'], { stdio: ['pipe', 'pipe', 'inherit'] });
     unzip.stdout.pipe(dec.stdin);
