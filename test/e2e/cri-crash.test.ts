@@ -93,3 +93,22 @@ t.test('crash in a child process of the container', async (t) => {
     t.ok(r.names.some((n) => n.endsWith(`-${1 - r.n}.log`)), 'and the other container\'s log is there too');
   });
 });
+
+t.test('time a crashed process is held, over 10 crashes in containers', async (t) => {
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  await withCorePattern(composer.pattern, async () => {
+    for (let i = 0; i < 10; i++) {
+      const before = (await bucket.keys()).length;
+      const c = await pod.startContainer({ name: `burst${i}`, command: ['/bin/crasher'], args: ['0'] });
+      await c.waitExited(30_000);
+      await waitFor(`zip ${i}`, async () => ((await bucket.keys()).length > before ? true : undefined), 30_000);
+      await c.remove();
+    }
+  });
+  const events = composer.log();
+  const metaMs = events.filter((l) => l.event === 'MetadataCollected').slice(-10).map((l) => Number(l.ms));
+  const heldMs = events.filter((l) => l.event === 'CoreDrained').slice(-10).map((l) => Number(l.heldMs));
+  t.equal(metaMs.length, 10);
+  t.ok(events.filter((l) => l.event === 'MetadataCollected').slice(-10).every((l) => typeof l.pod === 'string' && l.pod === 'crashy'), 'every crash attributed to the pod');
+  t.comment(`10 crashes: metadata (proc + CRI) done at median ${median(metaMs)} ms after composer start (max ${Math.max(...metaMs)}); core drained (process released) at median ${median(heldMs)} ms (max ${Math.max(...heldMs)})`);
+});
