@@ -49,7 +49,7 @@ t.test('complete zips are uploaded whole and removed; .part files are never touc
   t.equal(await counter(metrics, 'cdc_agent_uploaded_bytes_total'), 1000 + 12 * MiB + 17);
   t.equal(await counter(metrics, 'cdc_agent_spool_files'), 2);
   t.ok(await counter(metrics, 'cdc_agent_last_upload_success_timestamp_seconds') > 0);
-  t.ok(mem.events().includes('UploadCompleted'));
+  t.ok(mem.events().includes('DumpUploaded'));
   t.equal(await b.uploadsInProgress(), 0);
 });
 
@@ -72,7 +72,7 @@ t.test('concurrent sweep requests fold into one pass: no file is uploaded twice'
   for (let i = 0; i < 4; i++) fs.writeFileSync(path.join(h.coreDir, `d${i}.zip`), randomBytes(6 * MiB));
   const { u, metrics, mem } = makeUploader(b, h.coreDir);
   await Promise.all([u.sweep('a'), u.sweep('b'), u.sweep('c'), u.sweep('d')]);
-  const started = mem.lines.filter((l) => l.event === 'UploadStarted').map((l) => l.key);
+  const started = mem.lines.filter((l) => l.event === 'DumpUploadStarted').map((l) => l.key);
   t.same([...started].sort(), ['d0.zip', 'd1.zip', 'd2.zip', 'd3.zip'], 'each file started exactly once');
   t.equal(await counter(metrics, 'cdc_agent_dumps_uploaded_total'), 4);
   t.same(await b.keys(), ['d0.zip', 'd1.zip', 'd2.zip', 'd3.zip']);
@@ -153,7 +153,7 @@ t.test('S3 down for a while, then back: everything arrives once, nothing lost', 
   for (const [f, d] of want) t.ok((await b.get(f)).equals(d), `${f} whole`);
   t.ok((await b.get('p.zip')).equals(partialWhole), 'partial finished whole');
   t.equal(await counter(metrics, 'cdc_agent_dumps_uploaded_total'), 4, 'each dump counted once');
-  t.equal(mem.lines.filter((l) => l.event === 'UploadCompleted').length, 4, 'each dump completed once');
+  t.equal(mem.lines.filter((l) => l.event === 'DumpUploaded').length, 4, 'each dump completed once');
   t.equal(await counter(metrics, 'cdc_agent_dumps_failing'), 0);
   t.equal(await b.uploadsInProgress(), 0, 'no multipart upload left open');
 });

@@ -1,7 +1,8 @@
 // Posts core.v1 Events to the in-cluster API with the pod's service account, so that
 // `kubectl describe pod` shows where the dump went. No client library: one POST with undici.
 import fs from 'node:fs/promises';
-import { Agent, request } from 'undici';
+// undici is loaded on first use: most nodes never post an event, and idle memory matters here.
+import type { Agent } from 'undici';
 
 export const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
@@ -18,6 +19,7 @@ export async function inClusterApi(env: Readonly<Record<string, string | undefin
   if (!host) return undefined;
   const [token, ca] = await Promise.all([fs.readFile(`${saDir}/token`, 'utf8'), fs.readFile(`${saDir}/ca.crt`, 'utf8').catch(() => undefined)]);
   const h = host.includes(':') ? `[${host}]` : host; // IPv6 service address
+  const { Agent } = await import('undici');
   return { baseUrl: `https://${h}:${port}`, token: token.trim(), dispatcher: new Agent({ connect: ca ? { ca } : {}, connectTimeout: 5_000 }) };
 }
 
@@ -57,6 +59,7 @@ export function eventBody(e: CoreDumpEvent): Record<string, unknown> {
 
 export async function postEvent(api: KubeApi, e: CoreDumpEvent): Promise<void> {
   // Token re-read per call would cover rotation; the caller refreshes KubeApi instead (see records.ts).
+  const { request } = await import('undici');
   const res = await request(`${api.baseUrl}/api/v1/namespaces/${encodeURIComponent(e.pod.namespace)}/events`, {
     method: 'POST',
     dispatcher: api.dispatcher,

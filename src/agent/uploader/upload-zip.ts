@@ -4,7 +4,8 @@ import { createReadStream } from 'node:fs';
 import {
   AbortMultipartUploadCommand, HeadObjectCommand, ListMultipartUploadsCommand, type S3Client,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import { pipeline } from 'node:stream/promises';
+import { MultipartWriteStream } from '../../shared/s3-multipart.ts';
 import type { Logger } from '../../shared/log.ts';
 import { describeError } from '../../shared/errors.ts';
 
@@ -35,19 +36,11 @@ async function abortLeftovers(o: ZipUploadOptions): Promise<void> {
 export async function uploadZip(o: ZipUploadOptions): Promise<number> {
   const before = await fs.stat(o.file);
   await abortLeftovers(o).catch((e) => o.log.warn({ event: 'LeftoverCheckFailed', key: o.key, err: describeError(e) }, 'could not list open uploads'));
-  const body = createReadStream(o.file, { highWaterMark: 1024 * 1024 });
-  try {
-    const upload = new Upload({
-      client: o.client,
-      params: { Bucket: o.bucket, Key: o.key, Body: body, ContentType: 'application/zip' },
-      partSize: o.partSizeBytes,
-      queueSize: o.queueSize,
-      leavePartsOnError: false, // on failure, abort: a retry starts clean
-    });
-    await upload.done();
-  } finally {
-    body.destroy();
-  }
+  // The shared multipart writer (not lib-storage's Upload): it reuses its part buffers, so a 1 GiB
+  // zip costs about partSize x queueSize of memory, and it aborts the upload on any failure.
+  const sink = new MultipartWriteStream({ client: o.client, bucket: o.bucket, key: o.key, partSize: o.partSizeBytes, concurrency: o.queueSize, log: o.log });
+  await pipeline(createReadStream(o.file, { highWaterMark: 1024 * 1024 }), sink);
+  await sink.result;
   const head = await o.client.send(new HeadObjectCommand({ Bucket: o.bucket, Key: o.key }));
   if (head.ContentLength !== before.size) {
     throw new Error(`S3 holds ${head.ContentLength} bytes for ${o.key}, the file has ${before.size}`);

@@ -126,7 +126,7 @@ export class Uploader {
     const retry = o.retry.isRetry(c.path);
     if (retry) o.metrics.retried.inc();
     const started = this.now();
-    o.log.info({ event: 'UploadStarted', kind: c.kind, file: path.basename(c.path), key, bytes: c.size, retry }, 'uploading spooled dump');
+    o.log.info({ event: 'DumpUploadStarted', kind: c.kind, file: path.basename(c.path), key, bytes: c.size, retry }, 'uploading spooled dump');
     try {
       let bytes: number;
       if (c.kind === 'zip') {
@@ -139,13 +139,13 @@ export class Uploader {
       o.metrics.bytes.inc(bytes);
       o.metrics.lastSuccess.set(Date.now() / 1000);
       const ms = Math.max(1, this.now() - started);
-      o.log.info({ event: 'UploadCompleted', kind: c.kind, key, bytes, ms, mibPerSec: Math.round((bytes / 1048576 / (ms / 1000)) * 10) / 10 }, 'spooled dump stored in S3 and removed locally');
+      o.log.info({ event: 'DumpUploaded', kind: c.kind, key, bytes, ms, mibPerSec: Math.round((bytes / 1048576 / (ms / 1000)) * 10) / 10 }, 'spooled dump stored in S3 and removed locally');
       return true;
     } catch (e) {
       const state = o.retry.failed(c.path, describeError(e));
       o.metrics.failed.inc({ kind: c.kind });
       const alert = state.failures >= o.retry.settings.alertAfterAttempts;
-      const fields = { event: 'UploadFailed', code: 'CDC_UPLOAD_FAILED', kind: c.kind, key, failures: state.failures, retryInMs: state.nextAttemptAt - this.now(), err: state.lastError };
+      const fields = { event: 'DumpUploadFailed', code: 'CDC_UPLOAD_FAILED', kind: c.kind, key, failures: state.failures, retryInMs: state.nextAttemptAt - this.now(), err: state.lastError };
       if (alert) o.log.error(fields, 'upload keeps failing; the dump stays on disk');
       else o.log.warn(fields, 'upload failed; will retry');
       return false;
