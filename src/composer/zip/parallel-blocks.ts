@@ -1,6 +1,7 @@
 // Cuts an input into fixed-size blocks, compresses a bounded number of them at once in libuv's
 // threadpool (so both cores work) and emits the results in input order. Memory stays at about
 // maxInFlight * (block + compressed block), whatever the input size.
+import { crc32 } from 'node:zlib';
 
 export interface EncodeResult {
   inputBytes: number;
@@ -20,9 +21,13 @@ export interface BlockCodec {
 }
 
 export type Emit = (buf: Buffer) => Promise<void>;
-export type Input = AsyncIterable<Buffer | string> | Iterable<Buffer>;
+export type Input = AsyncIterable<Uint8Array | string> | Iterable<Uint8Array>;
 
-import { crc32 } from 'node:zlib';
+/** Streams may hand out strings or plain Uint8Arrays; view them as Buffers without copying bytes. */
+export function toBuffer(raw: Uint8Array | string): Buffer {
+  if (typeof raw === 'string') return Buffer.from(raw);
+  return Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+}
 
 export async function compressBlocks(input: Input, codec: BlockCodec, emit: Emit, signal: AbortSignal): Promise<EncodeResult> {
   const { blockSize, maxInFlight } = codec;
@@ -57,7 +62,7 @@ export async function compressBlocks(input: Input, codec: BlockCodec, emit: Emit
   try {
     for await (const raw of input) {
       if (signal.aborted) throw signal.reason;
-      const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
+      const chunk = toBuffer(raw);
       inputBytes += chunk.length;
       let pos = 0;
       while (pos < chunk.length) {

@@ -149,7 +149,7 @@ export function createZipWriter(): ZipWriter {
         const head = { name: nb, method, streamed: true, mtime, crc32: 0, compressedSize: 0, uncompressedSize: 0 } as const;
         await out.write(localHeader(head));
         // The caller owns `input`: on failure we stop reading it but neither destroy nor drain it.
-        const iter = input.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer | string>;
+        const iter = input.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array | string>;
         const res = await encode(codec, level, iter, emit, abort.signal);
         const r = entryRecord(nb, method, true, mtime, res, offset);
         await out.write(dataDescriptor(r.crc32, r.compressedSize, r.uncompressedSize));
