@@ -37,8 +37,6 @@ export interface AgentConfig {
 export function loadAgentConfig(env: Env): AgentConfig {
   const { config, warnings } = loadConfig(env);
   const r = new ConfigReader(env);
-  // Seed compatibility only: we ship no crictl and one composer build for every glibc host.
-  for (const key of ['DEPLOY_CRIO_CONFIG', 'DEPLOY_CRIO_EXE', 'VENDOR']) r.raw(key);
   const agent: AgentConfig = {
     shared: config,
     intervalMs: r.int('INTERVAL', 60_000, 0, 7 * 24 * 3600_000),
@@ -64,7 +62,11 @@ export function loadAgentConfig(env: Env): AgentConfig {
   return Object.freeze(agent);
 }
 
-/** The seed-only keys that are accepted and ignored, with their values, for a startup log line. */
+/**
+ * The seed-only keys, accepted and ignored (logged at start): DEPLOY_CRIO_CONFIG / DEPLOY_CRIO_EXE
+ * because we talk CRI directly and need no crictl, VENDOR because one composer bundle plus the Node
+ * runtime serves every glibc host.
+ */
 export function compatNoOps(env: Env): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key of ['DEPLOY_CRIO_CONFIG', 'DEPLOY_CRIO_EXE', 'VENDOR']) {

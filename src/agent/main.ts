@@ -42,14 +42,19 @@ async function main(): Promise<number> {
 }
 
 async function run(agent: Agent, log: ReturnType<typeof stdoutLogger>): Promise<number> {
-  await agent.install();
-  await agent.serve();
-  agent.startTriggers();
-  void agent.sweep('startup').catch((e) => log.error({ event: 'SweepFailed', err: describeError(e) }, 'startup sweep failed'));
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+  // Listen first: a SIGTERM during install (copying the runtime takes a moment) must still uninstall.
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
+  const started = (async () => {
+    await agent.install();
+    await agent.serve();
+    agent.startTriggers();
+    void agent.sweep('startup').catch((e) => log.error({ event: 'SweepFailed', err: describeError(e) }, 'startup sweep failed'));
+  })();
+  const signal = await Promise.race([stopped, started.then(() => stopped)]);
+  await started.catch(() => undefined); // an install cut short by the signal is undone below
   log.info({ event: 'StopRequested', signal }, 'stopping: restoring the host first');
   // Restore the host before anything else: after the grace period the kubelet sends SIGKILL.
   await agent.uninstall().catch((e) => log.error({ event: 'UninstallFailed', err: describeError(e) }, 'uninstall failed'));

@@ -60,6 +60,11 @@ t.test('run: installs, serves health, uploads on inotify, uninstalls on SIGTERM'
   fs.renameSync(path.join(h.coreDir, 'crash.zip.part'), path.join(h.coreDir, 'crash.zip')); // the composer's rename
   await waitFor('inotify upload', () => !fs.existsSync(path.join(h.coreDir, 'crash.zip')));
   t.ok((await b.get('crash.zip')).equals(body));
+  // A direct-mode record: announced at once (here: no cluster, so skipped) and removed.
+  const rec = path.join(h.eventDir, 'direct.cdc.json');
+  fs.writeFileSync(rec, JSON.stringify({ version: 1, name: 'direct', zip: 'direct.zip', storage: 's3', bucket: b.name, key: 'direct.zip', pod: { name: 'p', namespace: 'n', uid: 'u' } }));
+  await waitFor('record handled', () => !fs.existsSync(rec));
+  t.ok(a.lines.some((l) => l.event === 'EventSkipped'));
   const metrics = await (await fetch(`${base}/metrics`)).text();
   t.match(metrics, /cdc_agent_dumps_uploaded_total\{kind="zip"\} 1/);
   t.match(metrics, /cdc_agent_spool_files 0/);

@@ -157,3 +157,56 @@ t.test('S3 down for a while, then back: everything arrives once, nothing lost', 
   t.equal(await counter(metrics, 'cdc_agent_dumps_failing'), 0);
   t.equal(await b.uploadsInProgress(), 0, 'no multipart upload left open');
 });
+
+t.test('a young file is picked up by the follow-up timer once it is old enough', async (t) => {
+  const b = await createTestBucket('agent-age');
+  const h = scratchHost();
+  t.teardown(async () => { h.cleanup(); await b.destroy(); });
+  fs.mkdirSync(h.coreDir, { recursive: true });
+  fs.writeFileSync(path.join(h.coreDir, 'fresh.zip'), 'zip bytes');
+  const { u } = makeUploader(b, h.coreDir, { minFileAgeMs: 400, followUp: true });
+  t.teardown(() => u.close());
+  t.same(await u.sweep(), { uploaded: 0, failed: 0, deferred: 1 });
+  const { waitFor } = await import('./helpers.ts');
+  await waitFor('timer upload', () => !fs.existsSync(path.join(h.coreDir, 'fresh.zip')), 10_000);
+  t.same(await b.keys(), ['fresh.zip']);
+});
+
+t.test('an over-limit spool is reported once per change, in logs and metrics', async (t) => {
+  const b = await createTestBucket('agent-full');
+  const h = scratchHost();
+  t.teardown(async () => { h.cleanup(); await b.destroy(); });
+  fs.mkdirSync(h.coreDir, { recursive: true });
+  let ok = false;
+  const { u, metrics, mem } = makeUploader(b, h.coreDir, { spoolCheck: async () => (ok ? { ok } : { ok, reason: 'spool over SPOOL_MAX_BYTES' }) });
+  await u.sweep();
+  await u.sweep();
+  t.equal(mem.lines.filter((l) => l.event === 'SpoolOverLimit').length, 1, 'logged once, not every pass');
+  t.equal(await counter(metrics, 'cdc_agent_spool_over_limit'), 1);
+  ok = true;
+  await u.sweep();
+  t.equal(await counter(metrics, 'cdc_agent_spool_over_limit'), 0);
+  t.ok(mem.events().includes('SpoolBackUnderLimit'));
+});
+
+t.test('a zip appended to during its upload is kept for the next pass', async (t) => {
+  const b = await createTestBucket('agent-grow');
+  const h = scratchHost();
+  t.teardown(async () => { h.cleanup(); await b.destroy(); });
+  fs.mkdirSync(h.coreDir, { recursive: true });
+  const file = path.join(h.coreDir, 'grow.zip');
+  fs.writeFileSync(file, randomBytes(20 * MiB));
+  const { u, mem } = makeUploader(b, h.coreDir, { queueSize: 1 });
+  const pass = u.sweep();
+  // A writer that does not follow the rename contract appends while we read.
+  const { waitFor } = await import('./helpers.ts');
+  await waitFor('upload started', () => mem.events().includes('DumpUploadStarted'), 10_000);
+  fs.appendFileSync(file, 'late bytes');
+  const r = await pass;
+  t.equal(r.failed, 1);
+  t.ok(fs.existsSync(file), 'kept');
+  t.match(String(mem.lines.find((l) => l.event === 'DumpUploadFailed')?.err), /changed during the upload|holds/);
+  const again = makeUploader(b, h.coreDir);
+  t.equal((await again.u.sweep()).uploaded, 1);
+  t.ok((await b.get('grow.zip')).subarray(-10).equals(Buffer.from('late bytes')), 'the final bytes are in S3');
+});
