@@ -25,6 +25,7 @@ export interface ZipWriter {
 const DEFAULT_LEVEL: Record<EntryCodec, number> = { deflate: 6, store: 0, zstd: 3 };
 
 function checkLevel(codec: EntryCodec, level: number): void {
+  if (!Object.hasOwn(DEFAULT_LEVEL, codec)) throw new TypeError(`zip: unknown codec ${String(codec)}`);
   if (codec === 'store') return;
   const [lo, hi] = codec === 'deflate' ? [0, 9] : [1, 22];
   if (!Number.isInteger(level) || level < lo || level > hi) {
@@ -68,12 +69,18 @@ export function createZipWriter(): ZipWriter {
       return op();
     });
     tail = run.catch(() => {});
+    let onAbort = (): void => {};
     const aborted = new Promise<never>((_, reject) => {
-      if (abort.signal.aborted) reject(abort.signal.reason);
-      else abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true });
+      onAbort = () => reject(abort.signal.reason);
+      if (abort.signal.aborted) onAbort();
+      else abort.signal.addEventListener('abort', onAbort, { once: true });
     });
     aborted.catch(() => {});
-    return Promise.race([run.catch((e: unknown) => { throw fail(e); }), aborted]);
+    const settled = run.then(
+      (v) => { abort.signal.removeEventListener('abort', onAbort); return v; },
+      (e: unknown) => { abort.signal.removeEventListener('abort', onAbort); throw fail(e); },
+    );
+    return Promise.race([settled, aborted]);
   };
 
   const nameBytes = (name: string): Buffer => {

@@ -93,3 +93,37 @@ t.test('finish twice and add after finish reject', async (t) => {
   await t.rejects(w.finish(), /already/);
   await t.rejects(w.addBuffer('b', Buffer.from('b')), /already/);
 });
+
+t.test('deflate levels 0 and 9 and zstd 19 round trip', async (t) => {
+  const dir = await tempDir(t);
+  const path = join(dir, 'levels.zip');
+  const w = createZipWriter();
+  const saved = saveTo(w, path);
+  const part = data.subarray(0, 3 * 1024 * 1024 + 7);
+  await w.addStream('d0', chunked(part), { codec: 'deflate', level: 0 });
+  await w.addStream('d9', chunked(part), { codec: 'deflate', level: 9 });
+  await w.addStream('z19', chunked(part), { codec: 'zstd', level: 19 });
+  await w.finish();
+  await saved;
+  t.match(await unzipTest(path), /No errors detected/);
+  const want = { sha256: sha256(part), bytes: part.length };
+  t.same(await extractedHash(path, 'd0'), want);
+  t.same(await extractedHash(path, 'd9'), want);
+  t.same(await extractedHash(path, 'z19', true), want);
+});
+
+t.test('more than 65535 entries use the ZIP64 end of central directory', async (t) => {
+  const dir = await tempDir(t);
+  const path = join(dir, 'many.zip');
+  const w = createZipWriter();
+  const saved = saveTo(w, path);
+  const n = 70_000;
+  for (let i = 0; i < n; i++) await w.addBuffer(`e/${i}`, Buffer.from(String(i)), { codec: 'store' });
+  await w.finish();
+  await saved;
+  t.match(await unzipTest(path), /No errors detected/);
+  const py = await pythonCheck(path);
+  t.equal(py.bad, null);
+  t.equal(py.entries.length, n);
+  t.same(py.entries[n - 1], [`e/${n - 1}`, String(n - 1).length]);
+});
