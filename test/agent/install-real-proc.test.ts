@@ -34,3 +34,30 @@ t.test('install then uninstall on the real /proc/sys restores every value', asyn
     t.equal(readCorePattern(), before, 'idempotent');
   });
 });
+
+t.test('the kernel runs the installed launcher (absolute runtime path, empty environment)', async (t) => {
+  const h = scratchHost('cdc-real-');
+  t.teardown(h.cleanup);
+  const oldSuid = fs.readFileSync(SUID, 'utf8').trim();
+  t.teardown(() => fs.writeFileSync(SUID, oldSuid));
+  const { spawnSync } = await import('node:child_process');
+  const { waitFor } = await import('./helpers.ts');
+  await withCorePattern(readCorePattern(), async () => {
+    const { log } = memoryLogger();
+    await install({
+      hostDir: h.hostDir, coreDir: h.coreDir, eventDir: h.eventDir, procSys: '/proc/sys', sourceDir: h.sourceDir,
+      nodeBinary: process.execPath, env: {}, suidDumpable: 2, corePipeLimit: 0, log,
+    });
+    try {
+      const r = spawnSync('sh', ['-c', 'ulimit -c unlimited; kill -SEGV $$']);
+      t.equal(r.signal, 'SIGSEGV');
+      // The fake composer (test/agent/helpers.ts) records the argv the kernel gave it.
+      await waitFor('the composer ran', () => fs.existsSync(`${h.hostDir}/ran.json`), 20_000);
+      const argv = JSON.parse(fs.readFileSync(`${h.hostDir}/ran.json`, 'utf8')) as string[];
+      t.ok(argv.includes('-e=sh'), `argv: ${argv.join(' ')}`);
+      t.ok(argv.some((a) => /^-P=\d+$/.test(a)));
+    } finally {
+      await uninstall({ hostDir: h.hostDir, procSys: '/proc/sys', log });
+    }
+  });
+});
