@@ -46,7 +46,9 @@ async function main(): Promise<number> {
 
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), config.timeoutSec * 1000);
-  const stdin = fs.createReadStream('', { fd: 0, highWaterMark: 1 << 20 });
+  // process.stdin is a non-blocking pipe socket when the kernel feeds us: no blocking read() in
+  // libuv's thread pool (which zlib needs, and which would hold up exit on a stalled pipe).
+  const stdin = process.stdin;
   try {
     const r = await compose({ args, config, log, stdin, signal: abort.signal, startedAt });
     const level = r.outcome === 'failed' || r.outcome === 'aborted' ? 'error' : 'info';

@@ -3,12 +3,13 @@
 // Both are written to a temp name and renamed, so a reader never sees half a file.
 import fs from 'node:fs';
 import path from 'node:path';
+import { ensureDirSync } from '../shared/ensure-dir.ts';
 import type { SinkResult } from './sinks/index.ts';
 import type { CrashMetadata } from '../cri/index.ts';
 import type { KernelArgs } from './args.ts';
 
 function writeAtomic(file: string, data: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  ensureDirSync(path.dirname(file));
   const tmp = `${file}.tmp-${process.pid}`;
   fs.writeFileSync(tmp, data, { mode: 0o600 });
   fs.renameSync(tmp, file);

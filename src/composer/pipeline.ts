@@ -79,7 +79,13 @@ export async function compose(input: ComposeInput): Promise<ComposeResult> {
   if (rendered.problems.length) log.warn({ event: 'TemplateProblem', problems: rendered.problems }, 'filename template problem');
 
   // 3. Stream: zip -> sink. Any failure tears both down; the sink never leaves a zip that looks whole.
-  const sink = await openSink({ config, name, log });
+  let sink: Awaited<ReturnType<typeof openSink>>;
+  try {
+    sink = await openSink({ config, name, log });
+  } catch (e) {
+    stdin.destroy();
+    return { outcome: 'failed', name, error: describeError(e) };
+  }
   const zip = createZipWriter();
   zip.output.pipe(sink.stream);
   zip.output.once('error', (e) => sink.stream.destroy(e));

@@ -6,6 +6,7 @@ import type { Config } from '../../shared/config.ts';
 import type { Logger } from '../../shared/log.ts';
 import { CdcError } from '../../shared/errors.ts';
 import { checkSpoolSpace } from '../../shared/spool-space.ts';
+import { ensureDirSync } from '../../shared/ensure-dir.ts';
 import { SpoolFile } from './spool-file.ts';
 import { makeSink, type Sink } from './types.ts';
 
@@ -13,7 +14,7 @@ import { makeSink, type Sink } from './types.ts';
 export async function spoolHeadroom(config: Config, log: Logger, what: string): Promise<number> {
   let space;
   try {
-    await fs.mkdir(config.coreDir, { recursive: true, mode: 0o700 });
+    ensureDirSync(config.coreDir);
     space = await checkSpoolSpace(config.coreDir, { maxBytes: config.spoolMaxBytes, minFreeBytes: config.spoolMinFreeBytes });
   } catch (e) {
     throw new CdcError('CDC_SPOOL_FAILED', `${config.coreDir}: ${(e as Error).message}`, undefined, { cause: e });

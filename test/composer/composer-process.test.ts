@@ -1,0 +1,122 @@
+// The built composer run as the kernel runs it (empty env, cwd /, no stdout), fed a core on stdin:
+// each sink, each codec, RLIMIT_CORE, hostile input, a bad .env, an unwritable directory, COMP_TIMEOUT.
+import t from 'tap';
+import fs from 'node:fs';
+import { createTestBucket } from '../helpers/s3.ts';
+import { installComposer } from '../helpers/composer-install.ts';
+import { runComposer, mixedData } from '../helpers/run-composer.ts';
+import { unzipTest, zipNames, zipEntry, saveTemp } from '../helpers/zip-check.ts';
+
+const ARGS = ['-c=18446744073709551615', '-e=myapp', '-p=1', '-s=11', '-t=1700000000', '-h=node-a', '-P=999999999'];
+const core = Buffer.concat([Buffer.alloc(3 << 20, 7), Buffer.from('the end of the core')]);
+
+for (const codec of ['deflate', 'store', 'zstd'] as const) {
+  t.test(`direct to S3 with ${codec}`, async (t) => {
+    const b = await createTestBucket(`proc-${codec}`);
+    t.teardown(() => b.destroy());
+    const c = installComposer({ ...b.env, COMP_CODEC: codec });
+    t.teardown(() => c.remove());
+    const r = await runComposer(c.launcher, ARGS, core);
+    t.equal(r.code, 0);
+    const keys = await b.keys();
+    t.equal(keys.length, 1);
+    const zip = saveTemp(await b.get(keys[0]!));
+    t.match(unzipTest(zip), /No errors detected/);
+    const base = keys[0]!.replace(/\.zip$/, '');
+    const coreEntry = codec === 'zstd' ? `${base}.core.zst` : `${base}.core`;
+    t.same(zipNames(zip).sort(), [coreEntry, `${base}-dump-info.json`].sort());
+    if (codec !== 'zstd') t.ok(zipEntry(zip, coreEntry).equals(core), 'core round-trips');
+    const info = JSON.parse(zipEntry(zip, `${base}-dump-info.json`).toString());
+    t.equal(info.codec, codec);
+    t.equal(info.core_bytes, core.length);
+    t.equal(info.exe, 'myapp');
+    t.same(fs.readdirSync(c.coreDir), []);
+    const events = fs.readdirSync(c.eventDir);
+    t.equal(events.length, 1, 'a record for the agent');
+    t.equal(JSON.parse(fs.readFileSync(`${c.eventDir}/${events[0]}`, 'utf8')).storage, 's3');
+  });
+}
+
+t.test('no S3 configured: a complete zip in the core directory', async (t) => {
+  const c = installComposer({});
+  t.teardown(() => c.remove());
+  t.equal((await runComposer(c.launcher, ARGS, core)).code, 0);
+  const files = fs.readdirSync(c.coreDir);
+  t.equal(files.length, 1);
+  t.match(files[0], /\.zip$/);
+  t.match(unzipTest(`${c.coreDir}/${files[0]}`), /No errors detected/);
+  t.equal(fs.statSync(`${c.coreDir}/${files[0]}`).mode & 0o077, 0, 'spooled zip is private');
+});
+
+t.test('hostile exe names, hostname and garbled flags still give a dump, inside the core directory', async (t) => {
+  const c = installComposer({ COMP_FILENAME_TEMPLATE: '{exe_name}/{hostname}/{pathname}-{uuid}' });
+  t.teardown(() => c.remove());
+  const evil = ['-e=../../../../tmp/evil\nname', `-h=${'h/'.repeat(2048)}`, '-E=!..!..!etc!passwd', '-p=notanumber', '-s=', 'stray', '-P'];
+  t.equal((await runComposer(c.launcher, evil, core)).code, 0);
+  const files = fs.readdirSync(c.coreDir);
+  t.equal(files.length, 1);
+  t.notMatch(files[0], /\//);
+  t.ok(files[0]!.length < 200);
+  t.match(unzipTest(`${c.coreDir}/${files[0]}`), /No errors detected/);
+  t.notOk(fs.existsSync('/tmp/evil'), 'nothing written outside');
+  t.ok(c.log().some((l) => l.event === 'ConfigProblem'), 'the odd arguments are logged');
+});
+
+t.test('a bad .env line and bad values are logged; the dump goes through', async (t) => {
+  const c = installComposer({ COMP_TIMEOUT: 'never', COMP_CODEC: 'brotli' });
+  t.teardown(() => c.remove());
+  fs.appendFileSync(`${c.dir}/.env`, 'this line is broken\n');
+  t.equal((await runComposer(c.launcher, ARGS, core)).code, 0);
+  t.equal(fs.readdirSync(c.coreDir).filter((f) => f.endsWith('.zip')).length, 1);
+  const problems = c.log().filter((l) => l.event === 'ConfigProblem').map((l) => String(l.msg));
+  t.ok(problems.some((p) => /CDC_ENVFILE_LINE/.test(p)));
+  t.ok(problems.some((p) => /COMP_TIMEOUT/.test(p)));
+  t.ok(problems.some((p) => /COMP_CODEC/.test(p)));
+});
+
+t.test('an unwritable core directory with S3 down: a clear logged error, nothing else written', async (t) => {
+  const c = installComposer({ CORE_DIR: '/proc/cdc-cannot-exist', S3_ENDPOINT: 'http://127.0.0.1:9', S3_BUCKET_NAME: 'x', S3_ACCESS_KEY: 'a', S3_SECRET: 'b' });
+  t.teardown(() => c.remove());
+  const r = await runComposer(c.launcher, ARGS, core);
+  t.equal(r.code, 1);
+  const done = c.log().find((l) => l.event === 'DumpFinished');
+  t.equal(done?.outcome, 'failed');
+  t.match(String(done?.err), /CDC_SPOOL_FAILED|CDC_SPOOL_FULL/);
+});
+
+t.test('RLIMIT_CORE honoured: 0 skips, a small limit truncates; COMP_IGNORE_RLIMIT takes it all', async (t) => {
+  const c = installComposer({});
+  t.teardown(() => c.remove());
+  t.equal((await runComposer(c.launcher, ['-c=0', ...ARGS.slice(1)], core)).code, 0);
+  t.same(fs.readdirSync(c.coreDir), []);
+  t.equal((await runComposer(c.launcher, ['-c=4096', ...ARGS.slice(1)], core)).code, 0);
+  const [zip] = fs.readdirSync(c.coreDir);
+  const info = JSON.parse(zipEntry(`${c.coreDir}/${zip}`, zip!.replace(/\.zip$/, '-dump-info.json')).toString());
+  t.equal(info.core_truncated, true);
+  t.equal(info.core_bytes, 4096);
+  fs.rmSync(`${c.coreDir}/${zip}`);
+  const c2 = installComposer({ COMP_IGNORE_RLIMIT: 'true' });
+  t.teardown(() => c2.remove());
+  t.equal((await runComposer(c2.launcher, ['-c=0', ...ARGS.slice(1)], core)).code, 0);
+  t.equal(fs.readdirSync(c2.coreDir).length, 1);
+});
+
+t.test('COMP_TIMEOUT aborts cleanly: no zip, no .part, no open multipart upload', async (t) => {
+  const b = await createTestBucket('timeout');
+  t.teardown(() => b.destroy());
+  for (const env of [b.env, {}]) {
+    const c = installComposer({ ...env, COMP_TIMEOUT: '2' });
+    t.teardown(() => c.remove());
+    async function* stalls() {
+      yield* mixedData(12 << 20);
+      await new Promise((r) => setTimeout(r, 5000)); // the kernel stops feeding us
+    }
+    const r = await runComposer(c.launcher, ARGS, stalls());
+    t.equal(r.code, 1);
+    t.ok(r.ms < 5000, `aborted after ${Math.round(r.ms)} ms`);
+    t.same(fs.readdirSync(c.coreDir), [], 'nothing left in the core directory');
+    t.match(String(c.log().find((l) => l.event === 'DumpFinished')?.err), /CDC_TIMEOUT/);
+  }
+  t.same(await b.keys(), []);
+  t.equal(await b.uploadsInProgress(), 0);
+});

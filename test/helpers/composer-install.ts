@@ -1,0 +1,63 @@
+// Puts the built composer where the kernel can run it, the way the agent does on a node: a
+// directory holding the Node runtime, dist/cdc.cjs, the `cdc` launcher (shebang with the
+// runtime's absolute path: the kernel gives no PATH) and a 0600 .env.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { formatEnvFile } from '../../src/shared/envfile.ts';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+export const BUNDLE = path.join(ROOT, 'dist/cdc.cjs');
+export const NODE = fs.realpathSync(path.join(ROOT, 'node_modules/.bin/node'));
+
+export interface InstalledComposer {
+  dir: string;
+  launcher: string;
+  coreDir: string;
+  eventDir: string;
+  logFile: string;
+  /** core_pattern naming this install; flags as the agent writes them. */
+  pattern: string;
+  log(): Array<Record<string, unknown>>;
+  remove(): void;
+}
+
+export function installComposer(env: Record<string, string>): InstalledComposer {
+  if (!fs.existsSync(BUNDLE)) throw new Error('dist/cdc.cjs missing: run `npm run build`');
+  // Short path: core_pattern must stay under 127 bytes.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdc-'));
+  const coreDir = path.join(dir, 'cores');
+  const eventDir = path.join(dir, 'events');
+  fs.mkdirSync(coreDir);
+  fs.symlinkSync(NODE, path.join(dir, 'node'));
+  fs.copyFileSync(BUNDLE, path.join(dir, 'cdc.cjs'));
+  const launcher = path.join(dir, 'cdc');
+  fs.writeFileSync(launcher, `#!${dir}/node\nrequire(__dirname + '/cdc.cjs');\n`, { mode: 0o755 });
+  fs.writeFileSync(path.join(dir, '.env'), formatEnvFile({ CORE_DIR: coreDir, EVENT_DIR: eventDir, COMP_LOG_LEVEL: 'info', ...env }), { mode: 0o600 });
+  const logFile = path.join(dir, 'composer.log');
+  return {
+    dir, launcher, coreDir, eventDir, logFile,
+    pattern: `|${launcher} -c=%c -e=%e -p=%p -s=%s -t=%t -h=%h -P=%P -u=%u -g=%g -D=%d -F=%F`,
+    log() {
+      try {
+        return fs.readFileSync(logFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      } catch {
+        return [];
+      }
+    },
+    remove() {
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Waits until fn returns a truthy value (polling), or fails after timeoutMs. */
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
