@@ -52,7 +52,7 @@ async function main(): Promise<number> {
   try {
     const r = await compose({ args, config, log, stdin, signal: abort.signal, startedAt });
     const level = r.outcome === 'failed' || r.outcome === 'aborted' ? 'error' : 'info';
-    always[level]({ event: 'DumpFinished', outcome: r.outcome, name: r.name, sink: r.sink, err: r.error, ms: Math.round(performance.now() - startedAt) }, `dump ${r.outcome}`);
+    always[level]({ event: 'DumpFinished', outcome: r.outcome, name: r.name, sink: r.sink, err: r.error, ms: Math.round(performance.now() - startedAt), maxRssKiB: process.resourceUsage().maxRSS }, `dump ${r.outcome}`);
     return r.outcome === 'failed' || r.outcome === 'aborted' ? 1 : 0;
   } finally {
     clearTimeout(timer);
