@@ -10,7 +10,9 @@ import { parseEnvFile } from '../shared/envfile.ts';
 import { fileLogger } from '../shared/log.ts';
 import { describeError } from '../shared/errors.ts';
 
-const startedAt = performance.now();
+// Times are taken from process start (performance.now() counts from it): bootstrap and bundle
+// load are part of how long a crashed process is held.
+const startedAt = 0;
 
 function homeDir(): string {
   // The directory holding cdc.cjs (or its launcher): the agent writes .env there, we log there.
@@ -34,6 +36,8 @@ async function main(): Promise<number> {
   const home = homeDir();
   const args = parseKernelArgs(process.argv.slice(2));
   const envFile = readEnvFile(path.join(home, '.env'));
+  // The AWS SDK's default chain (web identity / IRSA) reads AWS_* from the process environment.
+  for (const [k, v] of Object.entries(envFile.values)) if (k.startsWith('AWS_') && process.env[k] === undefined) process.env[k] = v;
   // The real environment wins over .env (the kernel gives none; tests and manual runs may).
   const { config: loaded, warnings } = loadConfig({ ...envFile.values, ...process.env });
   const config = args.coreDir ? { ...loaded, coreDir: args.coreDir } : loaded;

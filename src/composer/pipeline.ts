@@ -14,6 +14,7 @@ import { coreSource } from './core-source.ts';
 import { writeAgentRecord, writeCoreEvent } from './notify.ts';
 import { createZipWriter } from './zip/index.ts';
 import { openSink, type SinkResult } from './sinks/index.ts';
+import { deferSink } from './sinks/deferred.ts';
 import { lookupCrash, type CrashMetadata } from '../cri/index.ts';
 
 export interface ComposeInput {
@@ -79,16 +80,12 @@ export async function compose(input: ComposeInput): Promise<ComposeResult> {
   if (rendered.problems.length) log.warn({ event: 'TemplateProblem', problems: rendered.problems }, 'filename template problem');
 
   // 3. Stream: zip -> sink. Any failure tears both down; the sink never leaves a zip that looks whole.
-  let sink: Awaited<ReturnType<typeof openSink>>;
-  try {
-    sink = await openSink({ config, name, log });
-  } catch (e) {
-    stdin.destroy();
-    return { outcome: 'failed', name, error: describeError(e) };
-  }
+  // The sink opens (CreateMultipartUpload, or the spool file) while the core already flows.
+  const sink = deferSink(openSink({ config, name, log }), Math.min(config.partSizeBytes, 16 << 20));
   const zip = createZipWriter();
   zip.output.pipe(sink.stream);
   zip.output.once('error', (e) => sink.stream.destroy(e));
+  sink.stream.once('error', (e) => zip.destroy(e));
   const core = coreSource(stdin, config.ignoreRlimit ? undefined : args.rlimitCore);
   const onAbort = () => {
     const err = new CdcError('CDC_TIMEOUT', `after ${config.timeoutSec}s`);
