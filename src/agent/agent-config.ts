@@ -45,7 +45,7 @@ export function loadAgentConfig(env: Env): AgentConfig {
     suidDumpable: r.int('SUID_DUMPABLE', 2, 0, 2),
     corePipeLimit: r.int('CORE_PIPE_LIMIT', 0, 0, 1024),
     composerSourceDir: r.raw('COMPOSER_SOURCE_DIR'),
-    healthPort: r.int('HEALTH_PORT', 9102, 0, 65535),
+    healthPort: r.int('METRICS_PORT', 9102, 0, 65535),
     tokenRefreshMs: r.int('TOKEN_REFRESH_MS', 60_000, 1_000, 3600_000),
     minFileAgeMs: r.int('UPLOAD_MIN_FILE_AGE_MS', 2_000, 0, 3600_000),
     readyCacheMs: r.int('READY_CACHE_MS', 10_000, 0, 3600_000),

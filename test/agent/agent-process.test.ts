@@ -18,7 +18,7 @@ function startAgent(args: string[], h: ScratchHost, env: Record<string, string>)
   const proc = spawn(process.execPath, [MAIN, ...args], {
     env: {
       PATH: process.env.PATH, HOST_DIR: h.hostDir, CDC_PROC_SYS: h.procSys, COMPOSER_SOURCE_DIR: h.sourceDir,
-      HEALTH_PORT: '0', UPLOAD_MIN_FILE_AGE_MS: '0', INTERVAL: '0', ...env,
+      METRICS_PORT: '0', UPLOAD_MIN_FILE_AGE_MS: '0', INTERVAL: '0', ...env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

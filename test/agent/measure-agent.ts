@@ -20,7 +20,7 @@ function status(pid: number, field = 'VmRSS'): number {
 const b = await createTestBucket('measure');
 const h = scratchHost('cdc-measure-');
 fs.copyFileSync(path.join(path.dirname(AGENT), 'cdc.cjs'), path.join(h.sourceDir, 'cdc.cjs'));
-const env = { PATH: process.env.PATH, ...b.env, HOST_DIR: h.hostDir, CDC_PROC_SYS: h.procSys, HEALTH_PORT: '0', USE_INOTIFY: 'true', INTERVAL: '60000',
+const env = { PATH: process.env.PATH, ...b.env, HOST_DIR: h.hostDir, CDC_PROC_SYS: h.procSys, METRICS_PORT: '0', USE_INOTIFY: 'true', INTERVAL: '60000',
   // COMP_PART_SIZE_MIB / COMP_UPLOAD_CONCURRENCY / GLIBC_TUNABLES / NODE_OPTIONS pass through, to compare settings.
   ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('COMP_') || k === 'GLIBC_TUNABLES' || k === 'NODE_OPTIONS')) };
 try {

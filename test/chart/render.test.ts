@@ -67,7 +67,7 @@ t.test('defaults: agent command, env, mounts, privilege, probes, secret, RBAC', 
     COMP_COMPRESSION_LEVEL: '1', SPOOL_MAX_BYTES: String(50 * 2 ** 30), SPOOL_MIN_FREE_BYTES: String(2 ** 30),
     CRIO_ENDPOINT: 'unix:///run/containerd/containerd.sock', SUID_DUMPABLE: '2', CORE_PIPE_LIMIT: '0',
     VENDOR: 'default', INTERVAL: '60000', SCHEDULE: '', USE_INOTIFY: 'true', DEPLOY_CRIO_CONFIG: 'false',
-    DEPLOY_CRIO_EXE: 'false', METRICS_PORT: '9464', HEALTH_PORT: '9464',
+    DEPLOY_CRIO_EXE: 'false', METRICS_PORT: '9464',
   };
   for (const [k, v] of Object.entries(expected)) t.equal(value(k), v, k);
   t.same(env.get('S3_BUCKET_NAME')?.valueFrom?.secretKeyRef, { name: 's3config', key: 's3BucketName' });
