@@ -55,7 +55,9 @@ export function buildDumpInfo(i: DumpInfoInput): Record<string, unknown> {
     cmdline: i.proc?.cmdline ?? null,
     core_bytes: i.core.coreBytes,
     core_stored_bytes: i.core.storedBytes,
-    core_crc32: i.core.crc32,
+    // For zstd the zip entry holds the compressed frame, so its CRC is not the core's.
+    core_crc32: i.core.codec === 'zstd' ? null : i.core.crc32,
+    zip_entry_crc32: i.core.crc32,
     core_truncated: i.core.truncated,
     codec: i.core.codec,
     compression_level: i.core.codec === 'store' ? 0 : i.core.level,

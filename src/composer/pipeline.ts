@@ -39,7 +39,9 @@ export interface ComposeResult {
 async function crashMetadata(proc: ProcFacts | undefined, config: Config, log: Logger): Promise<CrashMetadata | undefined> {
   if (proc?.cgroup === undefined) return undefined;
   try {
-    return await lookupCrash({ cgroup: proc.cgroup, config, log, deadlineMs: config.criTimeoutMs });
+    // Each CRI call gets COMP_CRI_TIMEOUT_MS; the whole lookup (a few calls, plus loading the gRPC
+    // client) at most three times that.
+    return await lookupCrash({ cgroup: proc.cgroup, config, log, deadlineMs: 3 * config.criTimeoutMs });
   } catch (e) {
     log.warn({ event: 'CrashLookupFailed', code: 'CDC_CRI_FAILED', err: describeError(e) }, 'metadata lookup failed; dumping without pod fields');
     return undefined;

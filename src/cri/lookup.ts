@@ -3,6 +3,7 @@
 // so: every call has a deadline, the whole lookup races a timer, and a failure anywhere yields the
 // metadata found so far plus an error line, never a lost dump.
 import type { Config } from '../shared/config.ts';
+import { redactEnv } from './redact.ts';
 import type { Logger } from '../shared/log.ts';
 import { describeError } from '../shared/errors.ts';
 import { containerFromCgroup, type CgroupMatch } from './cgroup.ts';
@@ -123,7 +124,7 @@ async function crashedContainer(lk: Lookup, cri: CriClient, id: string): Promise
     return {};
   }
   const info = parseInfo(cs.info);
-  lk.runtimeInfo = json({ status: cs.status ?? {}, info });
+  lk.runtimeInfo = json({ status: cs.status ?? {}, info: lk.opts.config.includeProcInfo ? info : redactEnv(info) });
   const st = cs.status ?? {};
   const labels = st.labels ?? {};
   const m = lk.meta;
