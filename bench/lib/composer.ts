@@ -1,0 +1,51 @@
+// Runs the built composer (dist/cdc.cjs) the way the kernel does: installed like the agent
+// installs it (test/helpers/composer-install.ts: runtime symlink, launcher, 0600 .env), cwd /,
+// an empty environment (`env -i`), the core on a pipe, flags as in core_pattern.
+import fs from 'node:fs';
+import path from 'node:path';
+import { installComposer, type InstalledComposer } from '../../test/helpers/composer-install.ts';
+import { ACCESS_KEY, SECRET } from './s3.ts';
+import { measureShell, sh } from './measure.ts';
+import type { RunContext, Sample, Scenario } from './types.ts';
+
+const RLIM_INFINITY = '18446744073709551615'; // what the kernel prints for %c when unlimited
+
+export function composerScenario(id: string, title: string, env: Record<string, string>, mode: 'direct' | 'spool'): Scenario {
+  let inst: InstalledComposer | undefined;
+  return {
+    id, title, group: 'composer', usesS3: mode === 'direct',
+    async run(ctx: RunContext): Promise<Sample> {
+      inst ??= installComposer({
+        S3_ENDPOINT: ctx.s3.endpoint, S3_BUCKET_NAME: ctx.s3.bucket, S3_ACCESS_KEY: ACCESS_KEY, S3_SECRET: SECRET,
+        S3_REGION: 'us-east-1', COMP_DIRECT_UPLOAD: mode === 'direct' ? 'true' : 'false', ...env,
+      });
+      const logLines = inst.log().length;
+      // $$ (the shell) stands in for the crashed pid: a live process whose /proc can be read.
+      const flags = `-c=${RLIM_INFINITY} -e=bench -p=$$ -s=11 -t=$(date +%s) -h=bench -P=$$`;
+      const cost = measureShell(ctx.tools.measure, `cd / && cat ${sh(ctx.core.path)} | env -i ${sh(inst.launcher)} ${flags}`);
+      const log = inst.log().slice(logLines);
+      const finished = log.find((l) => l.event === 'DumpFinished');
+      const drained = log.find((l) => l.event === 'CoreDrained');
+      const want = mode === 'direct' ? 'stored' : 'spooled';
+      if (finished?.outcome !== want) throw new Error(`${id}: composer outcome ${String(finished?.outcome)} (${String(finished?.err)}), wanted ${want}`);
+      if (drained?.bytes !== ctx.core.bytes) throw new Error(`${id}: composer read ${String(drained?.bytes)} of ${ctx.core.bytes} bytes`);
+      let outBytes: number;
+      if (mode === 'direct') {
+        const objs = await ctx.s3.objects();
+        if (objs.length !== 1) throw new Error(`${id}: ${objs.length} objects in the bucket, wanted 1`);
+        outBytes = objs[0]!.size;
+      } else {
+        const zips = fs.readdirSync(inst.coreDir).filter((f) => f.endsWith('.zip'));
+        if (zips.length !== 1) throw new Error(`${id}: ${zips.length} zips in ${inst.coreDir}`);
+        const zip = path.join(inst.coreDir, zips[0]!);
+        outBytes = fs.statSync(zip).size;
+        fs.rmSync(zip);
+      }
+      for (const f of fs.readdirSync(inst.eventDir)) fs.rmSync(path.join(inst.eventDir, f)); // agent records
+      return { ...cost, outBytes, composerRssKiB: Number(finished.maxRssKiB), heldMs: Number(drained.heldMs) };
+    },
+    dispose() {
+      inst?.remove();
+    },
+  };
+}

@@ -1,0 +1,36 @@
+// Baselines and peers are shell pipelines fed by `cat CORE |`, like the composer: every scenario
+// reads the core the same way, so `cat`'s cost is in every row (the ceiling row shows it alone).
+import fs from 'node:fs';
+import { measureShell, sh } from './measure.ts';
+import type { Group, RunContext, Sample, Scenario } from './types.ts';
+
+/** A pipeline whose output is counted locally (`| wc -c`): no disk, no network. */
+export function localPipe(id: string, title: string, group: Group, command: string | undefined): Scenario {
+  return {
+    id, title, group, usesS3: false,
+    async run(ctx: RunContext): Promise<Sample> {
+      const countFile = `/tmp/cdc-bench/wc-${process.pid}`; // wc's count, kept off measure's stdout
+      const cost = measureShell(ctx.tools.measure, `set -o pipefail; cat ${sh(ctx.core.path)} | ${command ? `${command} | ` : ''}wc -c > ${countFile}`);
+      const outBytes = Number(fs.readFileSync(countFile, 'utf8').trim());
+      fs.rmSync(countFile, { force: true });
+      return { ...cost, outBytes };
+    },
+  };
+}
+
+/** A pipeline ending in `rclone rcat` (defaults: 5 MiB parts, 4 at once) into the bench bucket. */
+export function rclonePipe(id: string, title: string, command: string | undefined): Scenario {
+  return {
+    id, title, group: 'peer', usesS3: true,
+    async run(ctx: RunContext): Promise<Sample> {
+      const key = `${id.replace(/[^a-z0-9-]/gi, '-')}-${Date.now()}`;
+      const script = `set -o pipefail; cat ${sh(ctx.core.path)} | ${command ? `${command} | ` : ''}rclone rcat ${sh(`bench:${ctx.s3.bucket}/${key}`)} 2>/dev/null`;
+      // AWS_CA_BUNDLE (set on some machines) makes rclone's AWS SDK fail on a plain-http endpoint.
+      const { AWS_CA_BUNDLE: _unused, ...env } = process.env;
+      const cost = measureShell(ctx.tools.measure, script, { ...env, ...ctx.s3.rcloneEnv() });
+      const obj = (await ctx.s3.objects()).find((o) => o.key === key);
+      if (!obj) throw new Error(`${id}: no object ${key} in the bucket`);
+      return { ...cost, outBytes: obj.size };
+    },
+  };
+}

@@ -1,0 +1,67 @@
+// The S3 server all S3 scenarios share: the one named by CDC_BENCH_S3_ENDPOINT, or a Ceph RGW the
+// bench starts itself (scripts/s3-local.sh) on ports apart from the tests' and the dev one's.
+// One bucket per bench run, emptied after every measured run so big cores do not fill the OSD.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import {
+  AbortMultipartUploadCommand, CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand,
+  ListMultipartUploadsCommand, ListObjectsV2Command, S3Client,
+} from '@aws-sdk/client-s3';
+import { ROOT, WORK } from './paths.ts';
+
+export const ACCESS_KEY = 'CDCTESTACCESSKEY';
+export const SECRET = 'CDCTESTSECRETKEY0123456789';
+const OWN_DIR = path.join(WORK, 's3');
+const SCRIPT = path.join(ROOT, 'scripts/s3-local.sh');
+
+export interface BenchS3 {
+  endpoint: string;
+  bucket: string;
+  own: boolean; // started by us
+  /** Objects now in the bucket, with sizes. */
+  objects(): Promise<{ key: string; size: number }[]>;
+  /** Deletes every object and open upload, then lets the RGW reclaim the space if we know its dir. */
+  clear(): Promise<void>;
+  /** Environment for rclone: a remote called "bench" (no config file needed). */
+  rcloneEnv(): Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function openS3(endpointFromEnv: string | undefined, dirFromEnv: string | undefined, log: (s: string) => void): Promise<BenchS3> {
+  let endpoint = endpointFromEnv;
+  const own = !endpoint;
+  const stateDir = own ? OWN_DIR : dirFromEnv;
+  if (!endpoint) {
+    log(`starting a Ceph RGW for the bench in ${OWN_DIR} (port 27480); set CDC_BENCH_S3_ENDPOINT to use a running one`);
+    endpoint = execFileSync('bash', [SCRIPT, 'up', OWN_DIR, '27480', '26789'], { encoding: 'utf8' }).trim().split('\n').pop()!;
+  }
+  const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET } });
+  const bucket = `cdc-bench-${Date.now().toString(36)}`;
+  await client.send(new CreateBucketCommand({ Bucket: bucket }));
+
+  const objects = async () => {
+    const out = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
+    return (out.Contents ?? []).map((o) => ({ key: o.Key!, size: o.Size ?? 0 }));
+  };
+  const clear = async () => {
+    const ups = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+    for (const u of ups.Uploads ?? []) await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: u.Key!, UploadId: u.UploadId! }));
+    for (const o of await objects()) await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: o.key }));
+    if (stateDir) execFileSync('bash', [SCRIPT, 'gc', stateDir], { stdio: 'ignore' });
+  };
+  return {
+    endpoint, bucket, own, objects, clear,
+    rcloneEnv: () => ({
+      RCLONE_CONFIG: '/dev/null', RCLONE_CONFIG_BENCH_TYPE: 's3', RCLONE_CONFIG_BENCH_PROVIDER: 'Ceph',
+      RCLONE_CONFIG_BENCH_ENDPOINT: endpoint, RCLONE_CONFIG_BENCH_ACCESS_KEY_ID: ACCESS_KEY,
+      RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY: SECRET, RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE: 'true',
+      RCLONE_CONFIG_BENCH_REGION: 'us-east-1',
+    }),
+    async close() {
+      await clear().catch(() => {});
+      await client.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => {});
+      client.destroy();
+      if (own) execFileSync('bash', [SCRIPT, 'down', OWN_DIR], { stdio: 'ignore' });
+    },
+  };
+}

@@ -1,0 +1,29 @@
+// What a scenario is and what one run of it yields.
+import type { BenchS3 } from './s3.ts';
+import type { CoreFile } from './cores.ts';
+import type { Cost } from './measure.ts';
+import type { Tools } from './tools.ts';
+
+export interface RunContext {
+  core: CoreFile;
+  s3: BenchS3;
+  tools: Tools;
+  log: (line: string) => void;
+}
+
+export interface Sample extends Cost {
+  outBytes: number; // compressed (or stored) size of what was produced
+  composerRssKiB?: number; // the composer's own peak RSS, from its DumpFinished log line
+  heldMs?: number; // composer start -> stdin drained, from its CoreDrained log line
+}
+
+export type Group = 'ceiling' | 'baseline' | 'peer' | 'composer';
+
+export interface Scenario {
+  id: string;
+  title: string;
+  group: Group;
+  usesS3: boolean;
+  run(ctx: RunContext): Promise<Sample>;
+  dispose?(): void;
+}

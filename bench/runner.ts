@@ -1,0 +1,167 @@
+// The bench runner (`npm run bench`, see bench/README.md): makes or reuses real cores, runs every
+// scenario round-robin on each core size (so machine noise spreads over all of them), then the
+// real-kernel hold scenario and a profile, and prints / writes the report.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import { NODE } from '../test/helpers/composer-install.ts';
+import { parseOptions } from './lib/options.ts';
+import { prepareTools } from './lib/tools.ts';
+import { ensureCore, corePath, type CoreFile } from './lib/cores.ts';
+import { openS3, type BenchS3 } from './lib/s3.ts';
+import { describeMachine, loadAvg } from './lib/machine.ts';
+import { profileComposer, type ProfileSummary } from './lib/profile.ts';
+import { renderReport } from './lib/report.ts';
+import type { Cell } from './lib/stats.ts';
+import { RESULTS, WORK, ROOT } from './lib/paths.ts';
+import type { Scenario } from './lib/types.ts';
+import { runKernelHold, HOLD_FILL_MIB, type HoldResult } from './scenarios/kernel-hold.ts';
+import cat from './scenarios/ceiling-cat.ts';
+import gzip from './scenarios/baseline-gzip.ts';
+import pigz from './scenarios/baseline-pigz.ts';
+import zstd from './scenarios/baseline-zstd.ts';
+import gzipRclone from './scenarios/peer-gzip-rclone.ts';
+import pigzRclone from './scenarios/peer-pigz-rclone.ts';
+import rclone from './scenarios/peer-rclone.ts';
+import cdcStore from './scenarios/composer-direct-store.ts';
+import cdcDeflate from './scenarios/composer-direct-deflate.ts';
+import cdcZstd from './scenarios/composer-direct-zstd.ts';
+import cdcSpool from './scenarios/composer-spool.ts';
+
+const ALL: Scenario[] = [cat, gzip, pigz, zstd, gzipRclone, pigzRclone, rclone, cdcStore, cdcDeflate, cdcZstd, cdcSpool];
+const GiB = 2 ** 30;
+
+const log = (s: string) => console.log(s);
+
+function freeDiskBytes(dir: string): number {
+  const st = fs.statfsSync(dir);
+  return st.bavail * st.bsize;
+}
+
+function availableMemBytes(): number {
+  const m = /MemAvailable:\s+(\d+) kB/.exec(fs.readFileSync('/proc/meminfo', 'utf8'));
+  return m ? Number(m[1]) * 1024 : os.freemem();
+}
+
+/** The core size to use instead of `mib` when disk or memory is short (halving), or undefined. */
+function fitSize(mib: number, notes: string[]): number | undefined {
+  let size = mib;
+  for (; size >= 64; size /= 2) {
+    const cached = fs.existsSync(corePath(size));
+    // The core file (unless cached), an uncompressed object in the RGW (own RGW on this disk),
+    // and 2 GiB to spare; making the core needs its size in free memory.
+    const diskNeed = (cached ? 0 : size * 2 ** 20) + size * 2 ** 20 + 2 * GiB;
+    const memNeed = cached ? 0 : size * 2 ** 20 + GiB;
+    if (freeDiskBytes(WORK) >= diskNeed && availableMemBytes() >= memNeed) break;
+  }
+  if (size < 64) {
+    notes.push(`${mib} MiB core skipped: not enough free disk or memory even at 64 MiB`);
+    return undefined;
+  }
+  if (size !== mib) notes.push(`${mib} MiB core scaled down to ${size} MiB: free disk ${(freeDiskBytes(WORK) / GiB).toFixed(1)} GiB, available memory ${(availableMemBytes() / GiB).toFixed(1)} GiB`);
+  return size;
+}
+
+async function main(): Promise<void> {
+  const opts = parseOptions(process.argv.slice(2), process.env);
+  const started = Date.now();
+  const deadline = started + opts.budgetMin * 60_000;
+  const loadStart = loadAvg();
+  const notes: string[] = [];
+  fs.mkdirSync(WORK, { recursive: true });
+  if (!fs.existsSync(`${ROOT}/dist/cdc.cjs`)) throw new Error('dist/cdc.cjs missing: run `npm run build` (npm run bench does)');
+  const tools = prepareTools();
+  const scenarios = opts.only ? ALL.filter((s) => opts.only!.includes(s.id)) : ALL;
+  const wantHold = !opts.only || opts.only.includes('kernel-hold');
+  if (opts.quick) notes.push('quick run (CDC_BENCH_QUICK / --quick): not for comparison');
+  if (opts.runs < 3) notes.push(`${opts.runs} run(s) per cell instead of 3`);
+  log(`load average ${loadStart}; sizes ${opts.sizesMiB.join(', ')} MiB; ${opts.runs} run(s); budget ${opts.budgetMin} min`);
+
+  const s3 = await openS3(opts.s3Endpoint, opts.s3Dir, log);
+  const stopOwnS3 = () => {
+    if (s3.own) execFileSync('bash', [`${ROOT}/scripts/s3-local.sh`, 'down', `${WORK}/s3`], { stdio: 'ignore' });
+  };
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { stopOwnS3(); process.exit(130); });
+
+  const cells: Cell[] = [];
+  const profiles: ProfileSummary[] = [];
+  let hold: HoldResult | undefined;
+  try {
+    // Time kept back for the kernel-hold scenario and the profiles after the size loop.
+    const reserveMs = (wantHold ? opts.holdCrashes * 8_000 : 0) + (opts.profile ? 60_000 : 0);
+    let prev: { size: number; perRunMs: number } | undefined;
+    for (const wanted of opts.sizesMiB) {
+      const size = fitSize(wanted, notes);
+      if (size === undefined) continue;
+      const core = await ensureCore(tools, size, log);
+      let runs = opts.runs;
+      if (prev) {
+        // Scale the last size's measured time per round to this size; cut rounds to fit the budget.
+        const perRunMs = (prev.perRunMs * size) / prev.size;
+        const fit = Math.floor((deadline - Date.now() - reserveMs) / perRunMs);
+        if (fit < runs) {
+          if (fit < 1) {
+            notes.push(`${size} MiB core skipped: one round would take ~${(perRunMs / 60_000).toFixed(1)} min, over the ${opts.budgetMin} min budget`);
+            continue;
+          }
+          notes.push(`${size} MiB core: ${fit} run(s) instead of ${runs} to stay within the ${opts.budgetMin} min budget (~${(perRunMs / 60_000).toFixed(1)} min per round)`);
+          runs = fit;
+        }
+      }
+      const sizeCells = scenarios.map((scenario) => ({ sizeMiB: size, coreBytes: core.bytes, scenario, samples: [] }) as Cell);
+      cells.push(...sizeCells);
+      const t0 = Date.now();
+      for (let round = 0; round < runs; round++) {
+        for (const cell of sizeCells) {
+          try {
+            const sample = await cell.scenario.run({ core, s3, tools, log });
+            cell.samples.push(sample);
+            log(`${size} MiB  run ${round + 1}/${runs}  ${cell.scenario.title.padEnd(34)} ${(core.bytes / 1e6 / sample.wallS).toFixed(1).padStart(7)} MB/s  ratio ${(core.bytes / sample.outBytes).toFixed(2)}`);
+          } catch (e) {
+            notes.push(`${size} MiB ${cell.scenario.id} run ${round + 1} failed: ${(e as Error).message.split('\n')[0]}`);
+            log(`FAILED ${cell.scenario.id}: ${(e as Error).message}`);
+          }
+          if (cell.scenario.usesS3) await s3.clear();
+        }
+      }
+      prev = { size, perRunMs: (Date.now() - t0) / runs };
+    }
+    if (wantHold) {
+      log(`kernel crash end to end: ${opts.holdCrashes} crashes of a ${HOLD_FILL_MIB} MiB process per handler`);
+      hold = await runKernelHold(tools, s3, opts.holdCrashes, log);
+    }
+    if (opts.profile) {
+      // Profile on a mid-size core: long enough to be representative, short enough to be cheap.
+      const size = Math.min(1024, ...cells.map((c) => c.sizeMiB));
+      const pick = Math.max(...cells.map((c) => c.sizeMiB).filter((s) => s <= 1024), size);
+      const core: CoreFile = await ensureCore(tools, pick, log);
+      for (const codec of ['deflate', 'zstd', 'store']) {
+        log(`profiling the composer (${codec}, ${pick} MiB)`);
+        profiles.push(await profileComposer({ core, s3, tools, log }, codec));
+      }
+    }
+  } finally {
+    for (const s of ALL) s.dispose?.();
+    await s3.close();
+  }
+
+  const { markdown } = renderReport({
+    cells, hold, profiles, notes,
+    machine: describeMachine(NODE).lines,
+    startedAt: new Date(started),
+    minutes: (Date.now() - started) / 60_000,
+    loadStart, loadEnd: loadAvg(),
+    s3: s3.own ? `Ceph RGW started by the bench (${s3.endpoint})` : `Ceph RGW at ${s3.endpoint} (CDC_BENCH_S3_ENDPOINT)`,
+    command: ['npm run bench', ...process.argv.slice(2)].join(' '),
+  });
+  console.log('\n' + markdown);
+  if (opts.write) {
+    fs.writeFileSync(RESULTS, markdown);
+    log(`wrote ${RESULTS}`);
+  } else log('partial run: bench/RESULTS.md not written (add --write to force)');
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,70 @@
+// A real crash, end to end: corefill forks a child that fills 64 MiB and segfaults; the kernel
+// pipes its core to the handler in core_pattern; the parent times crash -> waitpid() (the time
+// the crashed process is held unreaped). Done alternately with the installed composer (direct,
+// deflate-1, into the bench bucket) and with a handler that only drains the core (`cat > /dev/null`),
+// so the difference is what the composer adds beyond draining. Also crash -> object stored.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { withCorePattern } from '../../test/helpers/core-pattern.ts';
+import { installComposer, waitFor, NODE } from '../../test/helpers/composer-install.ts';
+import { ACCESS_KEY, SECRET, type BenchS3 } from '../lib/s3.ts';
+import { BIN } from '../lib/paths.ts';
+import { codeFiles, type Tools } from '../lib/tools.ts';
+
+export const HOLD_FILL_MIB = 64;
+
+export interface HoldResult {
+  crashes: number;
+  drainHeldMs: number[]; // crash -> reaped, drain-only handler
+  composerHeldMs: number[]; // crash -> reaped, composer
+  composerDrainedMs: number[]; // composer start -> stdin drained (its CoreDrained.heldMs)
+  crashToStoredMs: number[]; // crash -> composer's DumpFinished (object completed in S3)
+  coreBytes: number;
+  pipeLimit: string;
+}
+
+/** Crashes once under the current core_pattern; returns [crash wall-clock ms, held ms]. */
+function crashOnce(tools: Tools): [number, number] {
+  const r = spawnSync(tools.corefill, ['hold', String(HOLD_FILL_MIB), '1', ...codeFiles(NODE)], { encoding: 'utf8' });
+  const m = /^(\d+) (\d+)$/m.exec(r.stdout);
+  if (r.status !== 0 || !m) throw new Error(`corefill hold failed: ${r.stderr}`);
+  return [Number(m[1]), Number(m[2]) / 1000];
+}
+
+export async function runKernelHold(tools: Tools, s3: BenchS3, crashes: number, log: (s: string) => void): Promise<HoldResult> {
+  const drain = path.join(BIN, 'drain-core');
+  fs.writeFileSync(drain, '#!/bin/sh\nexec /bin/cat > /dev/null\n', { mode: 0o755 });
+  const inst = installComposer({
+    S3_ENDPOINT: s3.endpoint, S3_BUCKET_NAME: s3.bucket, S3_ACCESS_KEY: ACCESS_KEY, S3_SECRET: SECRET,
+    S3_REGION: 'us-east-1', COMP_CODEC: 'deflate', COMP_COMPRESSION_LEVEL: '1',
+  });
+  const out: HoldResult = {
+    crashes, drainHeldMs: [], composerHeldMs: [], composerDrainedMs: [], crashToStoredMs: [], coreBytes: 0,
+    pipeLimit: fs.readFileSync('/proc/sys/kernel/core_pipe_limit', 'utf8').trim(),
+  };
+  try {
+    for (let i = 0; i < crashes; i++) {
+      // Alternate the two handlers so machine noise falls on both alike.
+      await withCorePattern(`|${drain}`, async () => {
+        out.drainHeldMs.push(crashOnce(tools)[1]);
+      });
+      await withCorePattern(inst.pattern, async () => {
+        const before = inst.log().length;
+        const [crashMs, heldMs] = crashOnce(tools);
+        out.composerHeldMs.push(heldMs);
+        const done = await waitFor('the composer to finish', () => inst.log().slice(before).find((l) => l.event === 'DumpFinished'), 120_000);
+        if (done.outcome !== 'stored') throw new Error(`kernel-hold: composer outcome ${String(done.outcome)} (${String(done.err)})`);
+        const drained = inst.log().slice(before).find((l) => l.event === 'CoreDrained');
+        out.composerDrainedMs.push(Number(drained?.heldMs));
+        out.coreBytes = Number(drained?.bytes);
+        out.crashToStoredMs.push(Number(done.time) - crashMs);
+      });
+      await s3.clear();
+      log(`  crash ${i + 1}/${crashes}: drain-only held ${out.drainHeldMs.at(-1)!.toFixed(0)} ms, composer held ${out.composerHeldMs.at(-1)!.toFixed(0)} ms`);
+    }
+  } finally {
+    inst.remove();
+  }
+  return out;
+}
