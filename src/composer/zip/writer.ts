@@ -112,20 +112,25 @@ export function createZipWriter(): ZipWriter {
     return s;
   };
 
+  /** The entry name's bytes, or why the call is refused (only that call: the zip stays usable). */
+  const validated = (name: string, codec: EntryCodec, level: number): Buffer | Error => {
+    try {
+      checkOpen();
+      checkLevel(codec, level);
+      return nameBytes(name);
+    } catch (e) {
+      return e instanceof Error ? e : new Error(String(e));
+    }
+  };
+
   return {
     output: out.readable,
 
     addBuffer(name, data, opts = {}) {
       const codec = opts.codec ?? 'deflate';
       const level = opts.level ?? DEFAULT_LEVEL[codec];
-      let nb: Buffer;
-      try {
-        checkOpen();
-        checkLevel(codec, level);
-        nb = nameBytes(name);
-      } catch (e) {
-        return Promise.reject(e);
-      }
+      const nb = validated(name, codec, level);
+      if (nb instanceof Error) return Promise.reject(nb);
       const mtime = opts.mtime ?? new Date();
       return serial(async () => {
         // The data is in memory already, so compress first and write a header with exact sizes:
@@ -141,14 +146,8 @@ export function createZipWriter(): ZipWriter {
 
     addStream(name, input, opts) {
       const { codec, level } = opts;
-      let nb: Buffer;
-      try {
-        checkOpen();
-        checkLevel(codec, level);
-        nb = nameBytes(name);
-      } catch (e) {
-        return Promise.reject(e);
-      }
+      const nb = validated(name, codec, level);
+      if (nb instanceof Error) return Promise.reject(nb);
       const mtime = opts.mtime ?? new Date();
       return serial(async () => {
         const method = codec === 'deflate' ? 8 : 0;
