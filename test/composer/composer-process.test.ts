@@ -120,3 +120,36 @@ t.test('COMP_TIMEOUT aborts cleanly: no zip, no .part, no open multipart upload'
   t.same(await b.keys(), []);
   t.equal(await b.uploadsInProgress(), 0);
 });
+
+t.test('S3 cut mid-stream: confirmed parts stay in S3, the rest is spooled with a manifest; completing it loses nothing', async (t) => {
+  const { startTcpProxy } = await import('../helpers/tcp-proxy.ts');
+  const { completePartialUpload } = await import('../../src/shared/spool-manifest.ts');
+  const { createHash } = await import('node:crypto');
+  const b = await createTestBucket('midstream');
+  t.teardown(() => b.destroy());
+  const proxy = await startTcpProxy(Number(new URL(b.env.S3_ENDPOINT!).port));
+  t.teardown(() => proxy.close());
+  // store codec: the zip is about as large as the core, so the cut lands well inside it.
+  const c = installComposer({ ...b.env, S3_ENDPOINT: proxy.endpoint, COMP_CODEC: 'store', COMP_PART_SIZE_MIB: '5', COMP_UPLOAD_CONCURRENCY: '2' });
+  t.teardown(() => c.remove());
+  const big = Buffer.concat(Array.from({ length: 48 }, (_, i) => Buffer.alloc(1 << 20, i)));
+  proxy.cutAfter(18 << 20); // S3 dies after ~3 parts
+  const r = await runComposer(c.launcher, ARGS, big);
+  t.equal(r.code, 0, 'the composer still finished the dump');
+  const files = fs.readdirSync(c.coreDir).sort();
+  t.equal(files.length, 2, files.join(', '));
+  const manifestFile = files.find((f) => f.endsWith('.zip.upload.json'))!;
+  const restFile = files.find((f) => f.endsWith('.zip.rest'))!;
+  t.ok(manifestFile && restFile, 'a rest file and its manifest');
+  const manifest = JSON.parse(fs.readFileSync(`${c.coreDir}/${manifestFile}`, 'utf8'));
+  t.ok(manifest.parts.length >= 1, `${manifest.parts.length} parts confirmed before the cut`);
+  t.ok(fs.statSync(`${c.coreDir}/${restFile}`).size < big.length, 'the core did not have to be whole on disk');
+  t.equal(c.log().find((l) => l.event === 'DumpFinished')?.outcome, 'partial');
+  // What the agent does later, with S3 back.
+  await completePartialUpload(b.client, `${c.coreDir}/${manifestFile}`, (await import('pino')).default({ level: 'silent' }));
+  t.same(fs.readdirSync(c.coreDir), [], 'rest and manifest removed after completion');
+  const zip = saveTemp(await b.get(manifest.key));
+  t.match(unzipTest(zip), /No errors detected/);
+  const core = zipEntry(zip, manifest.key.replace(/\.zip$/, '.core'));
+  t.equal(createHash('sha256').update(core).digest('hex'), createHash('sha256').update(big).digest('hex'), 'the core arrived whole');
+});
