@@ -108,7 +108,8 @@ t.test('time a crashed process is held, over 10 crashes in containers', async (t
   const events = composer.log();
   const metaMs = events.filter((l) => l.event === 'MetadataCollected').slice(-10).map((l) => Number(l.ms));
   const heldMs = events.filter((l) => l.event === 'CoreDrained').slice(-10).map((l) => Number(l.heldMs));
+  const rssMiB = events.filter((l) => l.event === 'DumpFinished').slice(-10).map((l) => Math.round(Number(l.maxRssKiB) / 1024));
   t.equal(metaMs.length, 10);
   t.ok(events.filter((l) => l.event === 'MetadataCollected').slice(-10).every((l) => typeof l.pod === 'string' && l.pod === 'crashy'), 'every crash attributed to the pod');
-  t.comment(`10 crashes: metadata (proc + CRI) done at median ${median(metaMs)} ms after composer start (max ${Math.max(...metaMs)}); core drained (process released) at median ${median(heldMs)} ms (max ${Math.max(...heldMs)})`);
+  t.comment(`10 crashes: metadata (proc + CRI) done at median ${median(metaMs)} ms after composer start (max ${Math.max(...metaMs)}); core drained (process released) at median ${median(heldMs)} ms (max ${Math.max(...heldMs)}); composer peak RSS median ${median(rssMiB)} MiB (max ${Math.max(...rssMiB)}); times from the composer's process start`);
 });
