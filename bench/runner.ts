@@ -114,7 +114,10 @@ async function main(): Promise<void> {
       for (let round = 0; round < runs; round++) {
         for (const cell of sizeCells) {
           try {
+            const server0 = cell.scenario.usesS3 ? s3.serverCpuS() : undefined;
             const sample = await cell.scenario.run({ core, s3, tools, log });
+            const server1 = server0 === undefined ? undefined : s3.serverCpuS();
+            if (server1 !== undefined) sample.serverCpuS = server1 - server0!;
             cell.samples.push(sample);
             log(`${size} MiB  run ${round + 1}/${runs}  ${cell.scenario.title.padEnd(34)} ${(core.bytes / 1e6 / sample.wallS).toFixed(1).padStart(7)} MB/s  ratio ${(core.bytes / sample.outBytes).toFixed(2)}`);
           } catch (e) {

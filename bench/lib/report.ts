@@ -38,10 +38,10 @@ export function renderReport(r: ReportInput): { markdown: string; verdicts: stri
     return c ? stats.get(c) : undefined;
   };
 
-  const main = table(['core', 'scenario', 'runs', 'MB/s', 'ratio', 'peak RSS', 'CPU s', 'CPU s/GB', 'disk written', 'held ms'],
+  const main = table(['core', 'scenario', 'runs', 'MB/s', 'ratio', 'peak RSS', 'CPU s', 'CPU s/GB', 'S3 server CPU s', 'disk written', 'held ms'],
     r.cells.map((c) => {
       const s = stats.get(c)!;
-      return [sizeName(c.sizeMiB), c.scenario.title, String(s.runs), fmt(s.mbps), fmt(s.ratio, 2), `${fmt(s.rssMiB, 0)} MiB`, fmt(s.cpuS, 2), fmt(s.cpuSPerGB, 2), bytes(s.writeBytes), fmt(s.heldMs, 0)];
+      return [sizeName(c.sizeMiB), c.scenario.title, String(s.runs), fmt(s.mbps), fmt(s.ratio, 2), `${fmt(s.rssMiB, 0)} MiB`, fmt(s.cpuS, 2), fmt(s.cpuSPerGB, 2), fmt(s.serverCpuS, 1), bytes(s.writeBytes), fmt(s.heldMs, 0)];
     }));
 
   const ratios = table(['core', 'composer', ...BASELINES.map((b) => `x ${b}`)],
@@ -55,11 +55,20 @@ export function renderReport(r: ReportInput): { markdown: string; verdicts: stri
   const verdicts: string[] = [];
   const judge = (name: string, ok: boolean | undefined, detail: string) =>
     verdicts.push(`- ${ok === undefined ? 'NOT MEASURED' : ok ? 'MET' : 'MISSED'} — ${name}: ${detail}`);
+  // Speed is judged at the largest core measured with the most runs (a 1-run cell is too noisy to
+  // judge alone); the other sizes are shown beside it.
+  const mostRuns = Math.max(...r.cells.map((c) => c.samples.length));
+  const judgedAt = Math.max(...sizes.filter((z) => r.cells.some((c) => c.sizeMiB === z && c.samples.length === mostRuns)));
   const speed = (name: string, id: string, peer: string, want: number) => {
-    const a = st(big, id);
-    const b = st(big, peer);
-    const x = a && b ? a.mbps / b.mbps : NaN;
-    judge(name, Number.isFinite(x) ? x >= want : undefined, `${fmt(a?.mbps ?? NaN)} vs ${fmt(b?.mbps ?? NaN)} MB/s = ${fmt(x, 2)}x (want >= ${want}x) at ${sizeName(big)}`);
+    const at = (z: number) => {
+      const a = st(z, id);
+      const b = st(z, peer);
+      return { a, b, x: a && b ? a.mbps / b.mbps : NaN };
+    };
+    const j = at(judgedAt);
+    const others = sizes.filter((z) => z !== judgedAt).map((z) => `${fmt(at(z).x, 2)}x at ${sizeName(z)} (${st(z, id)?.runs ?? 0} run(s))`);
+    judge(name, Number.isFinite(j.x) ? j.x >= want : undefined,
+      `${fmt(j.a?.mbps ?? NaN)} vs ${fmt(j.b?.mbps ?? NaN)} MB/s = ${fmt(j.x, 2)}x (want >= ${want}x) at ${sizeName(judgedAt)} (${j.a?.runs ?? 0} runs)${others.length ? `; ${others.join(', ')}` : ''}`);
   };
   speed('direct deflate-1 >= 1.0x `pigz -1 -p2 | rclone rcat`', 'cdc-deflate-1', 'pigz|rclone', 1.0);
   speed('direct zstd >= 3x `gzip -1 | rclone rcat`', 'cdc-zstd-1', 'gzip|rclone', 3.0);
@@ -86,7 +95,7 @@ export function renderReport(r: ReportInput): { markdown: string; verdicts: stri
     'Each row reads the core with `cat CORE |` into the pipeline (so `cat` is in every row\'s CPU; the ceiling row is that alone). ' +
     'MB/s = 10^6 bytes of core per second of wall time until the pipeline exits (for S3 rows: the object is complete). ' +
     'ratio = core bytes / output bytes. peak RSS: the composer\'s own (its DumpFinished line), else the largest process in the pipeline. ' +
-    'disk written: bytes the whole process tree caused to be written to block devices (/proc io write_bytes). held ms: composer start to stdin drained.', '', main, '');
+    'S3 server CPU s: CPU the RGW and OSD daemons used during the run (they share the 2 cores). disk written: bytes the whole process tree caused to be written to block devices (/proc io write_bytes). held ms: composer start to stdin drained.', '', main, '');
   out.push('## Composer speed as a multiple of each baseline (same core, same run)', '', ratios, '');
   if (r.hold) {
     const h = r.hold;

@@ -2,6 +2,7 @@
 // bench starts itself (scripts/s3-local.sh) on ports apart from the tests' and the dev one's.
 // One bucket per bench run, emptied after every measured run so big cores do not fill the OSD.
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import {
   AbortMultipartUploadCommand, CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand,
@@ -22,6 +23,8 @@ export interface BenchS3 {
   objects(): Promise<{ key: string; size: number }[]>;
   /** Deletes every object and open upload, then lets the RGW reclaim the space if we know its dir. */
   clear(): Promise<void>;
+  /** CPU seconds used so far by the RGW and OSD daemons (the S3 server shares our 2 cores), if known. */
+  serverCpuS(): number | undefined;
   /** Environment for rclone: a remote called "bench" (no config file needed). */
   rcloneEnv(): Record<string, string>;
   close(): Promise<void>;
@@ -51,6 +54,7 @@ export async function openS3(endpointFromEnv: string | undefined, dirFromEnv: st
   };
   return {
     endpoint, bucket, own, objects, clear,
+    serverCpuS: () => (stateDir ? daemonCpuS(stateDir) : undefined),
     rcloneEnv: () => ({
       RCLONE_CONFIG: '/dev/null', RCLONE_CONFIG_BENCH_TYPE: 's3', RCLONE_CONFIG_BENCH_PROVIDER: 'Ceph',
       RCLONE_CONFIG_BENCH_ENDPOINT: endpoint, RCLONE_CONFIG_BENCH_ACCESS_KEY_ID: ACCESS_KEY,
@@ -64,4 +68,20 @@ export async function openS3(endpointFromEnv: string | undefined, dirFromEnv: st
       if (own) execFileSync('bash', [SCRIPT, 'down', OWN_DIR], { stdio: 'ignore' });
     },
   };
+}
+
+/** utime + stime of the RGW and OSD processes named by pid files in DIR/run (CLK_TCK is 100 on Linux). */
+function daemonCpuS(stateDir: string): number | undefined {
+  let ticks = 0;
+  for (const d of ['rgw', 'osd']) {
+    try {
+      const pid = fs.readFileSync(path.join(stateDir, 'run', `${d}.pid`), 'utf8').trim();
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 on: utime is 14, stime 15
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      return undefined;
+    }
+  }
+  return ticks / 100;
 }

@@ -24,6 +24,7 @@ export interface CellStats {
   cpuSPerGB: number;
   writeBytes: number;
   heldMs: number; // composer only
+  serverCpuS: number; // S3 server's CPU during the run
 }
 
 export function cellStats(c: Cell): CellStats {
@@ -39,5 +40,6 @@ export function cellStats(c: Cell): CellStats {
     cpuSPerGB: cpu / (c.coreBytes / 1e9),
     writeBytes: m((s) => s.writeBytes),
     heldMs: m((s) => s.heldMs),
+    serverCpuS: m((s) => s.serverCpuS),
   };
 }

@@ -15,6 +15,7 @@ export interface Sample extends Cost {
   outBytes: number; // compressed (or stored) size of what was produced
   composerRssKiB?: number; // the composer's own peak RSS, from its DumpFinished log line
   heldMs?: number; // composer start -> stdin drained, from its CoreDrained log line
+  serverCpuS?: number; // CPU the S3 server (RGW + OSD) spent during the run
 }
 
 export type Group = 'ceiling' | 'baseline' | 'peer' | 'composer';
