@@ -9,10 +9,22 @@ export interface CoreStats {
   drainedAt: number | undefined;
 }
 
-export function coreSource(stdin: Readable, limit: bigint | undefined): { stream: Readable; stats: CoreStats } {
+export interface CoreSource {
+  stream: Readable;
+  stats: CoreStats;
+  /** Settles once stdin is fully read or closed. */
+  drained: Promise<void>;
+}
+
+export function coreSource(stdin: Readable, limit: bigint | undefined): CoreSource {
   const stats: CoreStats = { bytes: 0, truncated: false, drainedAt: undefined };
   const max = limit === undefined || limit > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(limit);
-  const markDrained = () => (stats.drainedAt ??= performance.now());
+  let resolveDrained!: () => void;
+  const drained = new Promise<void>((resolve) => (resolveDrained = resolve));
+  const markDrained = () => {
+    stats.drainedAt ??= performance.now();
+    resolveDrained();
+  };
   stdin.once('end', markDrained);
   stdin.once('close', markDrained);
   const cut = new Transform({
@@ -42,5 +54,5 @@ export function coreSource(stdin: Readable, limit: bigint | undefined): { stream
     stdin.pipe(cut);
     stdin.once('error', (e) => cut.destroy(e));
   }
-  return { stream: cut, stats };
+  return { stream: cut, stats, drained };
 }

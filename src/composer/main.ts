@@ -44,7 +44,7 @@ async function main(): Promise<number> {
   const log = fileLogger(process.env.COMP_LOG_FILE ?? path.join(home, 'composer.log'), config.logLevel, config.logMaxBytes);
   const always = log.child({}, { level: 'info' });
   // First line: a one-line summary of the crash, before any other work.
-  always.info({ event: 'CrashReceived', pid: args.pid, globalPid: args.globalPid, exe: args.exeName, signal: args.signal, uid: args.uid, rlimit: args.rlimitCoreRaw }, 'crash received');
+  always.info({ event: 'CrashReceived', loadedMs: Math.round(performance.now()), pid: args.pid, globalPid: args.globalPid, exe: args.exeName, signal: args.signal, uid: args.uid, rlimit: args.rlimitCoreRaw }, 'crash received');
   for (const w of [...envFile.problems, ...warnings, ...args.problems]) log.warn({ event: 'ConfigProblem' }, w);
   log.debug({ event: 'ConfigLoaded', config: redact(config) }, 'config');
 

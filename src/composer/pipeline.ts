@@ -82,13 +82,14 @@ export async function compose(input: ComposeInput): Promise<ComposeResult> {
   if (rendered.problems.length) log.warn({ event: 'TemplateProblem', problems: rendered.problems }, 'filename template problem');
 
   // 3. Stream: zip -> sink. Any failure tears both down; the sink never leaves a zip that looks whole.
-  // The sink opens (CreateMultipartUpload, or the spool file) while the core already flows.
-  const sink = deferSink(openSink({ config, name, log }), Math.min(config.partSizeBytes, 16 << 20));
+  // The core flows first; the sink (SDK load + CreateMultipartUpload, or the spool file) opens
+  // once the core is read or one part's worth of zip is waiting (see sinks/deferred.ts).
+  const core = coreSource(stdin, config.ignoreRlimit ? undefined : args.rlimitCore);
+  const sink = deferSink(() => openSink({ config, name, log }), Math.min(config.partSizeBytes, 16 << 20), core.drained);
   const zip = createZipWriter();
   zip.output.pipe(sink.stream);
   zip.output.once('error', (e) => sink.stream.destroy(e));
   sink.stream.once('error', (e) => zip.destroy(e));
-  const core = coreSource(stdin, config.ignoreRlimit ? undefined : args.rlimitCore);
   const onAbort = () => {
     const err = new CdcError('CDC_TIMEOUT', `after ${config.timeoutSec}s`);
     core.stream.destroy(err);

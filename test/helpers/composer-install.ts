@@ -1,10 +1,11 @@
 // Puts the built composer where the kernel can run it, the way the agent does on a node: a
-// directory holding the Node runtime, dist/cdc.cjs, the `cdc` launcher (shebang with the
+// directory holding the Node runtime, dist/cdc.cjs, the agent's `cdc` launcher (shebang with the
 // runtime's absolute path: the kernel gives no PATH) and a 0600 .env.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { formatEnvFile } from '../../src/shared/envfile.ts';
+import { launcherScript } from '../../src/agent/install/launcher.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 export const BUNDLE = path.join(ROOT, 'dist/cdc.cjs');
@@ -32,7 +33,7 @@ export function installComposer(env: Record<string, string>): InstalledComposer 
   fs.symlinkSync(NODE, path.join(dir, 'node'));
   fs.copyFileSync(BUNDLE, path.join(dir, 'cdc.cjs'));
   const launcher = path.join(dir, 'cdc');
-  fs.writeFileSync(launcher, `#!${dir}/node\nrequire(__dirname + '/cdc.cjs');\n`, { mode: 0o755 });
+  fs.writeFileSync(launcher, launcherScript(dir), { mode: 0o755 });
   fs.writeFileSync(path.join(dir, '.env'), formatEnvFile({ CORE_DIR: coreDir, EVENT_DIR: eventDir, COMP_LOG_LEVEL: 'info', ...env }), { mode: 0o600 });
   const logFile = path.join(dir, 'composer.log');
   return {

@@ -4,9 +4,6 @@ import path from 'node:path';
 import type { Config } from '../../shared/config.ts';
 import type { Logger } from '../../shared/log.ts';
 import { CdcError, describeError, type ErrorCode } from '../../shared/errors.ts';
-import { createS3Client } from '../../shared/s3-client.ts';
-import { createUpload } from '../../shared/s3-multipart.ts';
-import { openS3Sink } from './s3.ts';
 import { openSpoolSink } from './spool.ts';
 import type { Sink } from './types.ts';
 
@@ -33,6 +30,10 @@ export async function openSink(opts: { config: Config; name: string; log: Logger
   if (!bucket) return spool('CDC_S3_CONFIG', 'S3_BUCKET_NAME is not set');
   if (!config.directUpload) return spool(null, 'direct upload is off (COMP_DIRECT_UPLOAD=false)');
 
+  // The AWS SDK takes ~150 ms to load: only now, and only on the S3 path (the spool never needs it).
+  const [{ createS3Client }, { createUpload }, { openS3Sink }] = await Promise.all([
+    import('../../shared/s3-client.ts'), import('../../shared/s3-multipart.ts'), import('./s3.ts'),
+  ]);
   const client = createS3Client(config.s3, { requestTimeoutMs: REQUEST_TIMEOUT_MS, connectTimeoutMs: CONNECT_TIMEOUT_MS });
   const key = `${config.s3.keyPrefix}${name}.zip`;
   let uploadId: string;
