@@ -51,7 +51,7 @@ t.test('no S3 configured: a complete zip in the core directory', async (t) => {
 t.test('hostile exe names, hostname and garbled flags still give a dump, inside the core directory', async (t) => {
   const c = installComposer({ COMP_FILENAME_TEMPLATE: '{exe_name}/{hostname}/{pathname}-{uuid}' });
   t.teardown(() => c.remove());
-  const evil = ['-e=../../../../tmp/evil\nname', `-h=${'h/'.repeat(2048)}`, '-E=!..!..!etc!passwd', '-p=notanumber', '-s=', 'stray', '-P'];
+  const evil = ['-e=../../../../tmp/evil\nname\u0001\u007f\u00ff\u2603', `-h=${'h/'.repeat(2048)}`, '-E=!..!..!etc!passwd', '-p=notanumber', '-s=', 'stray', '-P'];
   t.equal((await runComposer(c.launcher, evil, core)).code, 0);
   const files = fs.readdirSync(c.coreDir);
   t.equal(files.length, 1);
@@ -152,4 +152,22 @@ t.test('S3 cut mid-stream: confirmed parts stay in S3, the rest is spooled with 
   t.match(unzipTest(zip), /No errors detected/);
   const core = zipEntry(zip, manifest.key.replace(/\.zip$/, '.core'));
   t.equal(createHash('sha256').update(core).digest('hex'), createHash('sha256').update(big).digest('hex'), 'the core arrived whole');
+});
+
+t.test('core event files (COMP_CORE_EVENTS) carry the original fields', async (t) => {
+  const c = installComposer({ COMP_CORE_EVENTS: 'true', COMP_CORE_EVENT_DIR: '' });
+  t.teardown(() => c.remove());
+  const eventDir = `${c.dir}/core-events`;
+  fs.appendFileSync(`${c.dir}/.env`, `COMP_CORE_EVENT_DIR="${eventDir}"\n`);
+  t.equal((await runComposer(c.launcher, ARGS, core)).code, 0);
+  const files = fs.readdirSync(eventDir);
+  t.equal(files.length, 1);
+  t.match(files[0], /^[0-9a-f-]{36}-event\.json$/);
+  const event = JSON.parse(fs.readFileSync(`${eventDir}/${files[0]}`, 'utf8'));
+  const [zip] = fs.readdirSync(c.coreDir);
+  t.equal(event.key, zip);
+  t.equal(event.exe_name, 'myapp');
+  t.equal(event.signal, '11');
+  t.equal(event.uuid, files[0]!.replace(/-event\.json$/, ''));
+  t.same(event.image_list, []);
 });

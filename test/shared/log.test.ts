@@ -1,0 +1,22 @@
+import t from 'tap';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileLogger, rotateIfLarge } from '../../src/shared/log.ts';
+
+t.test('the composer log rotates once past its cap and never holds secrets', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdc-log-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'composer.log');
+  fs.writeFileSync(file, 'x'.repeat(2048));
+  rotateIfLarge(file, 1024);
+  t.equal(fs.statSync(`${file}.1`).size, 2048, 'old log kept as .1');
+  t.notOk(fs.existsSync(file));
+  const log = fileLogger(file, 'info', 1024);
+  log.info({ event: 'ConfigLoaded', config: { s3: { secretAccessKey: 'hunter2' } }, S3_SECRET: 'hunter3' }, 'config');
+  const text = fs.readFileSync(file, 'utf8');
+  t.match(text, /ConfigLoaded/);
+  t.notMatch(text, /hunter2|hunter3/);
+  t.equal(fs.statSync(file).mode & 0o077, 0, 'log is private');
+  rotateIfLarge(path.join(dir, 'missing.log'), 1); // no file: no throw
+});
