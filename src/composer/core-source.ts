@@ -16,7 +16,7 @@ export interface CoreSource {
   drained: Promise<void>;
 }
 
-export function coreSource(stdin: Readable, limit: bigint | undefined): CoreSource {
+export function coreSource(stdin: Readable, limit: bigint | undefined, onBytes: (n: number) => void = () => {}): CoreSource {
   const stats: CoreStats = { bytes: 0, truncated: false, drainedAt: undefined };
   const max = limit === undefined || limit > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(limit);
   let resolveDrained!: () => void;
@@ -30,6 +30,7 @@ export function coreSource(stdin: Readable, limit: bigint | undefined): CoreSour
   const cut = new Transform({
     highWaterMark: 1 << 20,
     transform(chunk: Buffer, _enc, cb) {
+      onBytes(chunk.length);
       const room = max - stats.bytes;
       if (chunk.length <= room) {
         stats.bytes += chunk.length;

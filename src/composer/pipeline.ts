@@ -11,6 +11,10 @@ import { readProcFacts, type ProcFacts } from './proc.ts';
 import { renderName } from './template.ts';
 import { buildDumpInfo } from './dump-info.ts';
 import { coreSource } from './core-source.ts';
+import { gcPacer } from './gc-pacer.ts';
+
+/** Core bytes between young-generation collections (see gc-pacer.ts). */
+const GC_EVERY_BYTES = 8 << 20;
 import { writeAgentRecord, writeCoreEvent } from './notify.ts';
 import { createZipWriter } from './zip/index.ts';
 import { openSink, type SinkResult } from './sinks/index.ts';
@@ -84,7 +88,7 @@ export async function compose(input: ComposeInput): Promise<ComposeResult> {
   // 3. Stream: zip -> sink. Any failure tears both down; the sink never leaves a zip that looks whole.
   // The core flows first; the sink (SDK load + CreateMultipartUpload, or the spool file) opens
   // once the core is read or one part's worth of zip is waiting (see sinks/deferred.ts).
-  const core = coreSource(stdin, config.ignoreRlimit ? undefined : args.rlimitCore);
+  const core = coreSource(stdin, config.ignoreRlimit ? undefined : args.rlimitCore, gcPacer(GC_EVERY_BYTES));
   const sink = deferSink(() => openSink({ config, name, log }), Math.min(config.partSizeBytes, 16 << 20), core.drained);
   const zip = createZipWriter();
   zip.output.pipe(sink.stream);
