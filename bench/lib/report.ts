@@ -79,8 +79,10 @@ export function renderReport(r: ReportInput): { markdown: string; verdicts: stri
     `worst ${fmt(rss, 0)} MiB over every composer run at ${sizeName(big)}${big < 4096 ? ' (4 GiB not measured in this run)' : ''}`);
   const direct = composerCells.filter((c) => c.scenario.usesS3);
   const written = Math.max(...direct.map((c) => Math.max(...c.samples.map((s) => s.writeBytes))));
-  judge('zero bytes of core written to disk in direct mode', direct.length ? written < 256 * 1024 : undefined,
-    `at most ${bytes(written)} written by any direct run (its log lines; the core is ${bytes(direct[0]?.coreBytes ?? NaN)})`);
+  // A direct run opens only composer.log and the agent record for writing; write_bytes counts a page
+  // again each time an append re-dirties it after writeback, so allow up to 1 MiB for those.
+  judge('zero bytes of core written to disk in direct mode', direct.length ? written < 2 ** 20 : undefined,
+    `at most ${bytes(written)} written by any direct run (log lines and the agent record; the core is ${bytes(direct[0]?.coreBytes ?? NaN)})`);
   if (r.hold) {
     const extra = median(r.hold.composerHeldMs) - median(r.hold.drainHeldMs);
     judge('crashed process held <= 250 ms beyond drain time', extra <= 250, `median held ${fmt(median(r.hold.composerHeldMs), 0)} ms with the composer vs ${fmt(median(r.hold.drainHeldMs), 0)} ms drain-only = +${fmt(extra, 0)} ms`);
@@ -108,7 +110,7 @@ export function renderReport(r: ReportInput): { markdown: string; verdicts: stri
       ]), '', 'held = from the crash (the child\'s last instruction) to the parent\'s waitpid() returning, in ms.', '');
   }
   for (const p of r.profiles) {
-    out.push(`## Composer main-thread profile (direct ${p.codec}-1, ${sizeName(p.coreMiB)} core, node --cpu-prof)`, '',
+    out.push(`## Composer main-thread profile (direct ${p.codec === 'store' ? 'store' : `${p.codec}-1`}, ${sizeName(p.coreMiB)} core, node --cpu-prof)`, '',
       `${fmt(p.totalMs / 1000, 2)} s profiled; main thread idle ${fmt(p.idlePct)}% (waiting for stdin, the threadpool or S3), garbage collector ${fmt(p.gcPct)}%. Self time, top functions:`, '',
       table(['function', 'self %'], p.top.map((t) => [`\`${t.name}\``, fmt(t.pct)])), '');
   }
