@@ -16,6 +16,7 @@ export function deflateCodec(level: number, blockSize = DEFLATE_BLOCK_SIZE, maxI
   return {
     blockSize,
     maxInFlight,
+    crcOf: 'input',
     compress(block, final, prev) {
       const opts: zlib.ZlibOptions = {
         level,

@@ -6,13 +6,15 @@ import { crc32 } from 'node:zlib';
 export interface EncodeResult {
   inputBytes: number;
   storedBytes: number;
-  crc32: number; // of the input
-  storedCrc32: number; // of the bytes written: what a stored (method 0) entry's CRC must be
+  crc32: number; // of the input (0 when the codec's `crcOf` is 'output')
+  storedCrc32: number; // of the bytes written: what a stored (method 0) entry's CRC must be (0 for 'input')
 }
 
 export interface BlockCodec {
   blockSize: number;
   maxInFlight: number;
+  /** Which CRC the zip needs: the input's (deflate) or the written bytes' (a stored zstd frame). One CRC pass, not two. */
+  crcOf: 'input' | 'output';
   /**
    * Compresses one block; `final` marks the last (possibly empty) block. `prev` is the block before,
    * valid only during the call: its buffer is reused afterwards, so copy any part you keep.
@@ -42,7 +44,7 @@ export async function compressBlocks(input: Input, codec: BlockCodec, emit: Emit
   let fill = 0;
 
   const dispatch = (data: Buffer, final: boolean): void => {
-    crc = crc32(data, crc);
+    if (codec.crcOf === 'input') crc = crc32(data, crc);
     const out = codec.compress(data, final, prev);
     out.catch(() => {}); // awaited in order below; this only keeps a later failure from being "unhandled"
     inFlight.push({ input: data, out });
@@ -53,7 +55,7 @@ export async function compressBlocks(input: Input, codec: BlockCodec, emit: Emit
     if (!head) return;
     const out = await head.out;
     storedBytes += out.length;
-    storedCrc = crc32(out, storedCrc);
+    if (codec.crcOf === 'output') storedCrc = crc32(out, storedCrc);
     await emit(out);
     // `prev` is handed to the next block's compress(), which copies what it needs synchronously.
     if (head.input.length === blockSize && head.input !== prev && free.length < 2) free.push(head.input);

@@ -16,6 +16,7 @@ export function zstdCodec(level: number, blockSize = ZSTD_BLOCK_SIZE, maxInFligh
   return {
     blockSize,
     maxInFlight,
+    crcOf: 'output',
     compress(block, final) {
       // An empty last block needs no frame, unless the stream would otherwise have none at all.
       if (final && block.length === 0 && frames > 0) return Promise.resolve(Buffer.alloc(0));
