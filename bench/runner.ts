@@ -15,7 +15,7 @@ import { renderReport } from './lib/report.ts';
 import type { Cell } from './lib/stats.ts';
 import { RESULTS, WORK, ROOT } from './lib/paths.ts';
 import type { Scenario } from './lib/types.ts';
-import { runKernelHold, HOLD_FILL_MIB, type HoldResult } from './scenarios/kernel-hold.ts';
+import { runKernelHold, HOLD_FILL_MIBS, type HoldResult } from './scenarios/kernel-hold.ts';
 import cat from './scenarios/ceiling-cat.ts';
 import gzip from './scenarios/baseline-gzip.ts';
 import pigz from './scenarios/baseline-pigz.ts';
@@ -85,10 +85,10 @@ async function main(): Promise<void> {
 
   const cells: Cell[] = [];
   const profiles: ProfileSummary[] = [];
-  let hold: HoldResult | undefined;
+  const holds: HoldResult[] = [];
   try {
     // Time kept back for the kernel-hold scenario and the profiles after the size loop.
-    const reserveMs = (wantHold ? opts.holdCrashes * 8_000 : 0) + (opts.profile ? 60_000 : 0);
+    const reserveMs = (wantHold ? opts.holdCrashes * 8_000 * HOLD_FILL_MIBS.length : 0) + (opts.profile ? 60_000 : 0);
     let prev: { size: number; perRunMs: number } | undefined;
     for (const wanted of opts.sizesMiB) {
       const size = fitSize(wanted, notes);
@@ -130,8 +130,10 @@ async function main(): Promise<void> {
       prev = { size, perRunMs: (Date.now() - t0) / runs };
     }
     if (wantHold) {
-      log(`kernel crash end to end: ${opts.holdCrashes} crashes of a ${HOLD_FILL_MIB} MiB process per handler`);
-      hold = await runKernelHold(tools, s3, opts.holdCrashes, log);
+      for (const fill of HOLD_FILL_MIBS) {
+        log(`kernel crash end to end: ${opts.holdCrashes} crashes of a ${fill} MiB process per handler`);
+        holds.push(await runKernelHold(tools, s3, opts.holdCrashes, log, fill));
+      }
     }
     if (opts.profile) {
       // Profile on a mid-size core: long enough to be representative, short enough to be cheap.
@@ -149,7 +151,7 @@ async function main(): Promise<void> {
   }
 
   const { markdown } = renderReport({
-    cells, hold, profiles, notes,
+    cells, holds, profiles, notes,
     machine: describeMachine(NODE).lines,
     startedAt: new Date(started),
     minutes: (Date.now() - started) / 60_000,

@@ -1,4 +1,4 @@
-// A real crash, end to end: corefill forks a child that fills 64 MiB and segfaults; the kernel
+// A real crash, end to end: corefill forks a child that fills N MiB and segfaults; the kernel
 // pipes its core to the handler in core_pattern; the parent times crash -> waitpid() (the time
 // the crashed process is held unreaped). Done alternately with the installed composer (direct,
 // deflate-1, into the bench bucket) and with a handler that only drains the core (`cat > /dev/null`),
@@ -12,9 +12,11 @@ import { ACCESS_KEY, SECRET, type BenchS3 } from '../lib/s3.ts';
 import { BIN } from '../lib/paths.ts';
 import { codeFiles, type Tools } from '../lib/tools.ts';
 
-export const HOLD_FILL_MIB = 64;
+/** A small core (the common case) and a mid-size one, where compression time starts to show. */
+export const HOLD_FILL_MIBS = [4, 64] as const;
 
 export interface HoldResult {
+  fillMiB: number;
   crashes: number;
   drainHeldMs: number[]; // crash -> reaped, drain-only handler
   composerHeldMs: number[]; // crash -> reaped, composer
@@ -25,14 +27,14 @@ export interface HoldResult {
 }
 
 /** Crashes once under the current core_pattern; returns [crash wall-clock ms, held ms]. */
-function crashOnce(tools: Tools): [number, number] {
-  const r = spawnSync(tools.corefill, ['hold', String(HOLD_FILL_MIB), '1', ...codeFiles(NODE)], { encoding: 'utf8' });
+function crashOnce(tools: Tools, fillMiB: number): [number, number] {
+  const r = spawnSync(tools.corefill, ['hold', String(fillMiB), '1', ...codeFiles(NODE)], { encoding: 'utf8' });
   const m = /^(\d+) (\d+)$/m.exec(r.stdout);
   if (r.status !== 0 || !m) throw new Error(`corefill hold failed: ${r.stderr}`);
   return [Number(m[1]), Number(m[2]) / 1000];
 }
 
-export async function runKernelHold(tools: Tools, s3: BenchS3, crashes: number, log: (s: string) => void): Promise<HoldResult> {
+export async function runKernelHold(tools: Tools, s3: BenchS3, crashes: number, log: (s: string) => void, fillMiB: number): Promise<HoldResult> {
   const drain = path.join(BIN, 'drain-core');
   fs.writeFileSync(drain, '#!/bin/sh\nexec /bin/cat > /dev/null\n', { mode: 0o755 });
   const inst = installComposer({
@@ -40,18 +42,18 @@ export async function runKernelHold(tools: Tools, s3: BenchS3, crashes: number, 
     S3_REGION: 'us-east-1', COMP_CODEC: 'deflate', COMP_COMPRESSION_LEVEL: '1',
   });
   const out: HoldResult = {
-    crashes, drainHeldMs: [], composerHeldMs: [], composerDrainedMs: [], crashToStoredMs: [], coreBytes: 0,
+    fillMiB, crashes, drainHeldMs: [], composerHeldMs: [], composerDrainedMs: [], crashToStoredMs: [], coreBytes: 0,
     pipeLimit: fs.readFileSync('/proc/sys/kernel/core_pipe_limit', 'utf8').trim(),
   };
   try {
     for (let i = 0; i < crashes; i++) {
       // Alternate the two handlers so machine noise falls on both alike.
       await withCorePattern(`|${drain}`, async () => {
-        out.drainHeldMs.push(crashOnce(tools)[1]);
+        out.drainHeldMs.push(crashOnce(tools, fillMiB)[1]);
       });
       await withCorePattern(inst.pattern, async () => {
         const before = inst.log().length;
-        const [crashMs, heldMs] = crashOnce(tools);
+        const [crashMs, heldMs] = crashOnce(tools, fillMiB);
         out.composerHeldMs.push(heldMs);
         const done = await waitFor('the composer to finish', () => inst.log().slice(before).find((l) => l.event === 'DumpFinished'), 120_000);
         if (done.outcome !== 'stored') throw new Error(`kernel-hold: composer outcome ${String(done.outcome)} (${String(done.err)})`);

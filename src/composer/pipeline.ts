@@ -87,9 +87,9 @@ export async function compose(input: ComposeInput): Promise<ComposeResult> {
 
   // 3. Stream: zip -> sink. Any failure tears both down; the sink never leaves a zip that looks whole.
   // The core flows first; the sink (SDK load + CreateMultipartUpload, or the spool file) opens
-  // once the core is read or one part's worth of zip is waiting (see sinks/deferred.ts).
+  // once the core is read or COMP_EARLY_BUFFER_MIB of zip is waiting (see sinks/deferred.ts).
   const core = coreSource(stdin, config.ignoreRlimit ? undefined : args.rlimitCore, gcPacer(GC_EVERY_BYTES));
-  const sink = deferSink(() => openSink({ config, name, log }), Math.min(config.partSizeBytes, 16 << 20), core.drained);
+  const sink = deferSink(() => openSink({ config, name, log }), config.earlyBufferBytes, core.drained);
   const zip = createZipWriter();
   zip.output.pipe(sink.stream);
   zip.output.once('error', (e) => sink.stream.destroy(e));

@@ -37,6 +37,8 @@ export interface Config {
   readonly compressionLevel: number;
   readonly partSizeBytes: number;
   readonly uploadConcurrency: number;
+  /** Zip bytes held in memory while the S3 upload is being opened: cores that fit are released at once. */
+  readonly earlyBufferBytes: number;
   readonly timeoutSec: number;
   readonly ignoreRlimit: boolean;
   // disk safety (shared with the agent: like systemd-coredump's MaxUse / KeepFree)
@@ -122,6 +124,7 @@ export function loadConfig(rawEnv: Env): LoadedConfig {
     compressionLevel: r.int('COMP_COMPRESSION_LEVEL', 1, 1, codec === 'zstd' ? 19 : 9),
     partSizeBytes: r.int('COMP_PART_SIZE_MIB', 8, 5, 512) * MiB,
     uploadConcurrency: r.int('COMP_UPLOAD_CONCURRENCY', 4, 1, 16),
+    earlyBufferBytes: r.int('COMP_EARLY_BUFFER_MIB', 16, 1, 1024) * MiB,
     timeoutSec: r.int('COMP_TIMEOUT', 600, 1, 7 * 24 * 3600),
     ignoreRlimit: r.bool('COMP_IGNORE_RLIMIT', false),
     spoolMaxBytes: r.int('SPOOL_MAX_BYTES', 50 * GiB, 0, Number.MAX_SAFE_INTEGER),

@@ -1,22 +1,24 @@
 // Lets the zip flow before the sink is open. Opening the S3 sink costs loading the AWS SDK
 // (~150 ms) and a round trip to S3 (plus a TLS handshake on real AWS): the crashed process must
-// not wait for either. The sink is opened once the core has been read, or once the zip has
-// filled `maxBufferedBytes` of memory — whichever comes first — so a small core is released
-// before any of that happens, and a large one waits for it once, at the start.
+// not wait for either. Until the sink is open, up to `earlyBytes` of zip are queued in memory;
+// the sink is opened once the core has been read or that queue is full — whichever comes first —
+// so a core that compresses into the queue is released before any of that happens. Once open,
+// the queue is flushed and nothing more is held here than one write.
 import { Writable } from 'node:stream';
 import type { Sink, SinkResult } from './types.ts';
 
-const POLL_MS = 5;
-
-export function deferSink(open: () => Promise<Sink>, maxBufferedBytes: number, coreRead: Promise<unknown>): Sink {
+export function deferSink(open: () => Promise<Sink>, earlyBytes: number, coreRead: Promise<unknown>): Sink {
   let inner: Sink | undefined;
   let start!: () => void;
   const opened = new Promise<void>((resolve) => (start = resolve));
   const ready = opened.then(open).then((s) => (inner = s));
-  ready.catch(() => {}); // surfaces through the first write, final() and done
+  ready.catch(() => {}); // surfaces through the next write, final() and done
+  void coreRead.then(start, start);
 
-  const forward = async (chunks: Buffer[]): Promise<void> => {
-    const s = await ready;
+  const queue: Buffer[] = [];
+  let queued = 0;
+
+  const forward = async (s: Sink, chunks: Buffer[]): Promise<void> => {
     for (const c of chunks) {
       if (!s.stream.write(c)) {
         await new Promise<void>((resolve, reject) => {
@@ -28,30 +30,39 @@ export function deferSink(open: () => Promise<Sink>, maxBufferedBytes: number, c
       }
     }
   };
+  // One chunk at a time, so each queued buffer can be collected as soon as the sink has it.
+  const flushQueue = async (s: Sink): Promise<void> => {
+    for (let c = queue.shift(); c; c = queue.shift()) {
+      queued -= c.length;
+      await forward(s, [c]);
+    }
+  };
 
   const stream = new Writable({
-    highWaterMark: maxBufferedBytes,
+    highWaterMark: 1 << 20,
     writev(chunks, cb) {
-      forward(chunks.map((c) => c.chunk as Buffer)).then(() => cb(), (e: Error) => cb(e));
+      const bufs = chunks.map((c) => c.chunk as Buffer);
+      if (!inner) {
+        for (const b of bufs) { queue.push(b); queued += b.length; }
+        if (queued < earlyBytes) { cb(); return; } // keep accepting: the core keeps draining
+        start(); // queue full: open now, and let back-pressure hold the zip meanwhile
+        ready.then(flushQueue).then(() => cb(), (e: Error) => cb(e));
+        return;
+      }
+      flushQueue(inner).then(() => forward(inner!, bufs)).then(() => cb(), (e: Error) => cb(e));
     },
     final(cb) {
       start();
-      ready.then((s) => { s.stream.end(); return s.done; }).then(() => cb(), (e: Error) => cb(e));
+      ready.then(async (s) => { await flushQueue(s); s.stream.end(); return s.done; }).then(() => cb(), (e: Error) => cb(e));
     },
     destroy(err, cb) {
       start();
+      queue.length = 0;
       if (err && inner) inner.stream.destroy(err);
       cb(err);
     },
   });
   ready.then((s) => s.stream.once('error', (e) => stream.destroy(e)), () => {});
-
-  // Open when the core is in, or when the buffer is full (the zip then waits: back-pressure).
-  void coreRead.then(start, start);
-  const poll = setInterval(() => {
-    if (stream.writableLength >= maxBufferedBytes) start();
-  }, POLL_MS);
-  void opened.then(() => clearInterval(poll));
 
   const done: Promise<SinkResult> = ready.then((s) => s.done);
   done.catch(() => {});
