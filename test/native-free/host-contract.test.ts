@@ -65,7 +65,7 @@ function zipEntries(zip: string): { name: string; size: number }[] {
 }
 
 for (const [label, extra] of [['seed-compatible args', []], ['full core_pattern args', ['-u=0', '-g=0', '-D=1', '-F=3']]] as const) {
-  t.test(`kernel-style run (${label}) stores a complete zip in CORE_DIR`, { skip: !fs.existsSync(bundle) && 'dist/cdc.cjs missing: npm run build' }, async (t) => {
+  t.test(`kernel-style run (${label}) stores a complete zip in CORE_DIR`, async (t) => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cdc-host-'));
     t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
     const { home, coreDir, eventDir } = hostDir(root);
