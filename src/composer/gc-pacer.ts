@@ -8,8 +8,10 @@ import vm from 'node:vm';
 type GcFn = (options?: { type?: 'minor' | 'major'; execution?: 'sync' | 'async' }) => void;
 
 let gc: GcFn | undefined;
+let tried = false;
 function loadGc(): GcFn | undefined {
-  if (gc) return gc;
+  if (tried) return gc;
+  tried = true;
   try {
     v8.setFlagsFromString('--expose-gc');
     gc = vm.runInNewContext('gc') as GcFn;
@@ -19,15 +21,16 @@ function loadGc(): GcFn | undefined {
   return gc;
 }
 
-/** Returns a counter to call with each chunk's size; collects every `everyBytes`. */
+/**
+ * Returns a counter to call with each chunk's size; collects every `everyBytes`. The gc function
+ * (a new V8 context, a few ms) is made only when first needed: small cores never pay for it.
+ */
 export function gcPacer(everyBytes: number): (bytes: number) => void {
-  const collect = loadGc();
-  if (!collect) return () => {};
   let since = 0;
   return (bytes) => {
     since += bytes;
     if (since < everyBytes) return;
     since = 0;
-    collect({ type: 'minor' });
+    loadGc()?.({ type: 'minor' });
   };
 }

@@ -46,7 +46,7 @@ async function main(): Promise<number> {
   // First line: a one-line summary of the crash, before any other work.
   always.info({ event: 'CrashReceived', loadedMs: Math.round(performance.now()), pid: args.pid, globalPid: args.globalPid, exe: args.exeName, signal: args.signal, uid: args.uid, rlimit: args.rlimitCoreRaw }, 'crash received');
   for (const w of [...envFile.problems, ...warnings, ...args.problems]) log.warn({ event: 'ConfigProblem' }, w);
-  log.debug({ event: 'ConfigLoaded', config: redact(config) }, 'config');
+  if (log.isLevelEnabled('debug')) log.debug({ event: 'ConfigLoaded', config: redact(config) }, 'config');
 
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), config.timeoutSec * 1000);
