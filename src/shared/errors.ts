@@ -28,20 +28,50 @@ export const ErrorCodes = {
 
 export type ErrorCode = keyof typeof ErrorCodes;
 
+/**
+ * A problem as a value: what went wrong (a stable code) and the particulars. Lists of problems travel
+ * in results (kernel args, /proc, CRI, config) and end up in logs and dump-info with their codes.
+ */
+export interface Problem {
+  readonly code: ErrorCode;
+  readonly detail: string;
+}
+
+export function problem(code: ErrorCode, detail: string): Problem {
+  return { code, detail: detail.replace(/\s+/g, ' ').slice(0, 500) };
+}
+
+/** "CODE: detail", for a list of problems in a JSON document or one log line. */
+export function formatProblem(p: Problem): string {
+  return `${p.code}: ${p.detail}`;
+}
+
 export class CdcError extends Error {
   readonly code: ErrorCode;
+  readonly detail: string | undefined;
   readonly details: Record<string, unknown> | undefined;
 
   constructor(code: ErrorCode, detail?: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
     super(detail ? `${code}: ${ErrorCodes[code]} (${detail})` : `${code}: ${ErrorCodes[code]}`, options);
     this.name = 'CdcError';
     this.code = code;
+    this.detail = detail;
     this.details = details;
   }
 }
 
 export function isCdcError(e: unknown, code?: ErrorCode): e is CdcError {
   return e instanceof CdcError && (code === undefined || e.code === code);
+}
+
+/** The code of a thrown value: its own for a CdcError, else `fallback`. */
+export function codeOf(e: unknown, fallback: ErrorCode = 'CDC_INTERNAL'): ErrorCode {
+  return isCdcError(e) ? e.code : fallback;
+}
+
+/** Any thrown value as a Problem: a CdcError keeps its code, anything else gets `fallback`. */
+export function problemOf(e: unknown, fallback: ErrorCode = 'CDC_INTERNAL'): Problem {
+  return isCdcError(e) ? problem(e.code, e.detail ?? ErrorCodes[e.code]) : problem(fallback, describeError(e));
 }
 
 /** A short, single-line description of any thrown value, safe for logs. */
