@@ -1,6 +1,7 @@
 // The agent's own settings, on top of the shared Config (which the composer reads too).
 // Seed names (INTERVAL, SCHEDULE, USE_INOTIFY, SUID_DUMPABLE, DEPLOY_CRIO_*, VENDOR) keep their meaning
 // where they still have one; the rest are ours.
+import type { Problem } from '../shared/errors.ts';
 import { ConfigReader, type Env } from '../shared/config-readers.ts';
 import { loadConfig, type Config } from '../shared/config.ts';
 import { DEFAULT_RETRY, type RetrySettings } from './retry-policy.ts';
@@ -31,7 +32,7 @@ export interface AgentConfig {
   readonly readyCacheMs: number;
   readonly retry: RetrySettings;
   readonly nodeName: string | undefined;
-  readonly warnings: readonly string[];
+  readonly warnings: readonly Problem[];
 }
 
 export function loadAgentConfig(env: Env): AgentConfig {

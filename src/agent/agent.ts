@@ -3,8 +3,9 @@ import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Env } from '../shared/config-readers.ts';
 import { redact } from '../shared/config.ts';
+import { formatProblem } from '../shared/errors.ts';
 import { createS3Client } from '../shared/s3-client.ts';
-import { completePartialUpload } from '../shared/spool-manifest.ts';
+import { completePartialUpload } from './uploader/complete-partial.ts';
 import { checkSpoolSpace } from '../shared/spool-space.ts';
 import type { Logger } from '../shared/log.ts';
 import { compatNoOps, type AgentConfig } from './agent-config.ts';
@@ -85,7 +86,7 @@ export class Agent {
   logStartup(command: string): void {
     const { log, config, env } = this.d;
     log.info({ event: 'AgentStarted', command, config: redact(config.shared), intervalMs: config.intervalMs, schedule: config.schedule, useInotify: config.useInotify }, 'agent started');
-    for (const w of config.warnings) log.warn({ event: 'ConfigValueIgnored', code: 'CDC_CONFIG_INVALID' }, w);
+    for (const w of config.warnings) log.warn({ event: 'ConfigValueIgnored', code: w.code }, formatProblem(w));
     const noOps = compatNoOps(env);
     if (Object.keys(noOps).length > 0) log.info({ event: 'CompatSettingsIgnored', settings: noOps }, 'seed settings accepted as no-ops: no crictl is needed and one composer build serves every glibc host');
   }

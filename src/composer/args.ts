@@ -1,6 +1,7 @@
 // Kernel arguments from core_pattern. The Rust original's flags (-c -e -p -s -t -h -E -d) keep
 // their meaning; ours add the global pid, ids, dump mode and pidfd. Nothing here throws: an odd
-// argument becomes a "problem" string and the dump goes on.
+// argument becomes a CDC_ARGS_INVALID problem and the dump goes on.
+import { problem, type Problem } from '../shared/errors.ts';
 
 export interface KernelArgs {
   /** %c: RLIMIT_CORE soft limit in bytes; undefined = unknown or unlimited. */
@@ -20,10 +21,12 @@ export interface KernelArgs {
   readonly dumpMode: number | undefined; // %d: 0 off, 1 user, 2 suid-safe
   readonly pidfd: number | undefined; // %F (kernel >= 6.16)
   readonly coreDir: string | undefined; // -d=DIR (seed): overrides CORE_DIR
-  readonly problems: readonly string[];
+  readonly problems: readonly Problem[];
 }
 
 // Largest RLIMIT_CORE value the kernel prints: RLIM_INFINITY as unsigned 64-bit.
+const bad = (detail: string): Problem => problem('CDC_ARGS_INVALID', detail);
+
 const RLIM_INFINITY = 2n ** 64n - 1n;
 
 const LONG_NAMES: Record<string, string> = {
@@ -31,7 +34,7 @@ const LONG_NAMES: Record<string, string> = {
 };
 
 /** Splits "-c=5", "--limit-size=5", "-c 5" and "-c5" into [flag, value]; unknown forms are problems. */
-function tokenize(argv: readonly string[], problems: string[]): Map<string, string> {
+function tokenize(argv: readonly string[], problems: Problem[]): Map<string, string> {
   const out = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -46,42 +49,42 @@ function tokenize(argv: readonly string[], problems: string[]): Map<string, stri
       value = m[2] === '' ? undefined : m[2];
     }
     if (flag === undefined) {
-      problems.push(`unrecognised argument ${JSON.stringify(a.slice(0, 80))}`);
+      problems.push(bad(`unrecognised argument ${JSON.stringify(a.slice(0, 80))}`));
       continue;
     }
     if (value === undefined && i + 1 < argv.length && !argv[i + 1]!.startsWith('-')) value = argv[++i];
     if (value === undefined) {
-      problems.push(`flag -${flag} has no value`);
+      problems.push(bad(`flag -${flag} has no value`));
       continue;
     }
-    if (out.has(flag)) problems.push(`flag -${flag} given twice; the last one wins`);
+    if (out.has(flag)) problems.push(bad(`flag -${flag} given twice; the last one wins`));
     out.set(flag, value);
   }
   return out;
 }
 
-function int(flags: Map<string, string>, flag: string, problems: string[], max = 2 ** 32): number | undefined {
+function int(flags: Map<string, string>, flag: string, problems: Problem[], max = 2 ** 32): number | undefined {
   const v = flags.get(flag);
   if (v === undefined) return undefined;
   if (!/^\d{1,10}$/.test(v) || Number(v) > max) {
-    problems.push(`flag -${flag} is not a number: ${JSON.stringify(v.slice(0, 40))}`);
+    problems.push(bad(`flag -${flag} is not a number: ${JSON.stringify(v.slice(0, 40))}`));
     return undefined;
   }
   return Number(v);
 }
 
 /** A core_pattern specifier the kernel did not expand (an older kernel) arrives as "%X": treat as absent. */
-function present(flags: Map<string, string>, problems: string[]): void {
+function present(flags: Map<string, string>, problems: Problem[]): void {
   for (const [k, v] of flags) {
     if (/^%[A-Za-z]$/.test(v)) {
-      problems.push(`flag -${k} was not expanded by this kernel (${v})`);
+      problems.push(bad(`flag -${k} was not expanded by this kernel (${v})`));
       flags.delete(k);
     }
   }
 }
 
 export function parseKernelArgs(argv: readonly string[]): KernelArgs {
-  const problems: string[] = [];
+  const problems: Problem[] = [];
   const flags = tokenize(argv, problems);
   present(flags, problems);
   const rawLimit = flags.get('c');
@@ -90,7 +93,7 @@ export function parseKernelArgs(argv: readonly string[]): KernelArgs {
     if (/^\d{1,20}$/.test(rawLimit)) {
       const n = BigInt(rawLimit);
       rlimitCore = n >= RLIM_INFINITY ? undefined : n;
-    } else problems.push(`flag -c is not a number: ${JSON.stringify(rawLimit.slice(0, 40))}`);
+    } else problems.push(bad(`flag -c is not a number: ${JSON.stringify(rawLimit.slice(0, 40))}`));
   }
   return {
     rlimitCore,

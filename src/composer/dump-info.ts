@@ -1,9 +1,8 @@
 // {name}-dump-info.json: the Rust original's fields (strings, same names) so existing tooling
 // keeps parsing it, plus typed fields of ours.
-import type { KernelArgs } from './args.ts';
-import type { ProcFacts } from './proc.ts';
-import type { CrashMetadata } from '../cri/index.ts';
 import type { Codec } from '../shared/config.ts';
+import { formatProblem } from '../shared/errors.ts';
+import type { CrashContext } from './crash-context.ts';
 
 export const TOOL_VERSION = '0.1.0';
 
@@ -18,60 +17,52 @@ export interface CoreOutcome {
   readonly stdinDrainedMs: number;
 }
 
-export interface DumpInfoInput {
-  readonly uuid: string;
-  readonly name: string;
-  readonly args: KernelArgs;
-  readonly proc: ProcFacts | undefined;
-  readonly meta: CrashMetadata | undefined;
-  readonly nodeHostname: string;
-  readonly core: CoreOutcome;
-}
+export type DumpInfo = Record<string, unknown>;
 
-export function buildDumpInfo(i: DumpInfoInput): Record<string, unknown> {
-  const a = i.args;
+export function buildDumpInfo(ctx: CrashContext, core: CoreOutcome): DumpInfo {
+  const a = ctx.args;
   const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
   return {
     // The Rust original's fields, as strings.
-    uuid: i.uuid,
-    dump_file: i.core.entryName,
+    uuid: ctx.uuid,
+    dump_file: core.entryName,
     timestamp: str(a.timestamp),
     hostname: str(a.hostname),
     exe: str(a.exeName),
     real_pid: str(a.pid),
     signal: str(a.signal),
-    node_hostname: i.nodeHostname,
+    node_hostname: ctx.nodeHostname,
     path: str(a.pathname),
     // Ours, typed.
-    name: i.name,
+    name: ctx.name,
     global_pid: a.globalPid ?? null,
     tid: a.tid ?? null,
     global_tid: a.globalTid ?? null,
-    uid: a.uid ?? i.proc?.uid ?? null,
-    gid: a.gid ?? i.proc?.gid ?? null,
+    uid: a.uid ?? ctx.proc?.uid ?? null,
+    gid: a.gid ?? ctx.proc?.gid ?? null,
     dump_mode: a.dumpMode ?? null,
     rlimit_core: a.rlimitCoreRaw === undefined ? null : a.rlimitCore === undefined ? 'unlimited' : Number(a.rlimitCore),
-    exe_path: i.proc?.exe ?? null,
-    cmdline: i.proc?.cmdline ?? null,
-    core_bytes: i.core.coreBytes,
-    core_stored_bytes: i.core.storedBytes,
+    exe_path: ctx.proc?.exe ?? null,
+    cmdline: ctx.proc?.cmdline ?? null,
+    core_bytes: core.coreBytes,
+    core_stored_bytes: core.storedBytes,
     // For zstd the zip entry holds the compressed frame, so its CRC is not the core's.
-    core_crc32: i.core.codec === 'zstd' ? null : i.core.crc32,
-    zip_entry_crc32: i.core.crc32,
-    core_truncated: i.core.truncated,
-    codec: i.core.codec,
-    compression_level: i.core.codec === 'store' ? 0 : i.core.level,
-    host_crash: i.meta?.hostCrash ?? null,
-    container_id: i.meta?.containerId ?? null,
-    container: i.meta?.container ?? null,
-    image: i.meta?.image ?? null,
-    image_ref: i.meta?.imageRef ?? null,
-    pod: i.meta?.pod?.name ?? null,
-    namespace: i.meta?.pod?.namespace ?? null,
-    pod_uid: i.meta?.pod?.uid ?? null,
-    proc_verified: i.proc?.verified ?? 'none',
-    stdin_drained_ms: i.core.stdinDrainedMs,
-    problems: [...a.problems, ...(i.proc?.problems ?? []), ...(i.meta?.errors ?? [])].slice(0, 50),
+    core_crc32: core.codec === 'zstd' ? null : core.crc32,
+    zip_entry_crc32: core.crc32,
+    core_truncated: core.truncated,
+    codec: core.codec,
+    compression_level: core.codec === 'store' ? 0 : core.level,
+    host_crash: ctx.meta?.hostCrash ?? null,
+    container_id: ctx.meta?.containerId ?? null,
+    container: ctx.meta?.container ?? null,
+    image: ctx.meta?.image ?? null,
+    image_ref: ctx.meta?.imageRef ?? null,
+    pod: ctx.meta?.pod?.name ?? null,
+    namespace: ctx.meta?.pod?.namespace ?? null,
+    pod_uid: ctx.meta?.pod?.uid ?? null,
+    proc_verified: ctx.proc?.verified ?? 'none',
+    stdin_drained_ms: core.stdinDrainedMs,
+    problems: ctx.problems.slice(0, 50).map(formatProblem),
     tool: 'core-dump-handler',
     tool_version: TOOL_VERSION,
   };

@@ -2,6 +2,7 @@
 // core_pipe_limit=0 the process is gone as soon as the core has been read. Never executes or
 // follows anything inside the container's root filesystem; readlink of /proc/<pid>/exe only reads.
 import fs from 'node:fs';
+import { problem, type Problem } from '../shared/errors.ts';
 
 export interface ProcFacts {
   readonly cgroup: string | undefined;
@@ -15,13 +16,13 @@ export interface ProcFacts {
   /** Raw proc files for COMP_INCLUDE_PROC_INFO, by file name. */
   readonly files: Record<string, Buffer>;
   readonly verified: 'pidfd' | 'starttime' | 'none';
-  readonly problems: string[];
+  readonly problems: Problem[];
 }
 
 export const PROC_INFO_FILES = ['auxv', 'cmdline', 'environ', 'maps', 'status', 'limits', 'mountinfo'] as const;
 const MAX_PROC_FILE = 4 * 1024 * 1024; // maps of a huge process can be large; cap what goes into the zip
 
-function read(path: string, problems: string[], max = 1024 * 1024): Buffer | undefined {
+function read(path: string, problems: Problem[], max = 1024 * 1024): Buffer | undefined {
   let fd: number | undefined;
   try {
     fd = fs.openSync(path, 'r');
@@ -37,7 +38,7 @@ function read(path: string, problems: string[], max = 1024 * 1024): Buffer | und
     }
     return Buffer.concat(chunks).subarray(0, max);
   } catch (e) {
-    problems.push(`${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    problems.push(problem('CDC_PROC_UNREADABLE', `${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`));
     return undefined;
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
@@ -73,7 +74,7 @@ export interface ReadProcOptions {
 }
 
 export function readProcFacts(opts: ReadProcOptions): ProcFacts {
-  const problems: string[] = [];
+  const problems: Problem[] = [];
   const dir = `${opts.procRoot ?? '/proc'}/${opts.pid}`;
   const statBefore = read(`${dir}/stat`, problems)?.toString('latin1');
   const status = read(`${dir}/status`, problems)?.toString('utf8');
@@ -83,7 +84,7 @@ export function readProcFacts(opts: ReadProcOptions): ProcFacts {
   try {
     exe = fs.readlinkSync(`${dir}/exe`);
   } catch (e) {
-    problems.push(`${dir}/exe: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    problems.push(problem('CDC_PROC_UNREADABLE', `${dir}/exe: ${(e as NodeJS.ErrnoException).code ?? String(e)}`));
   }
   const files: Record<string, Buffer> = {};
   if (opts.includeProcInfo) {
@@ -107,7 +108,7 @@ export function readProcFacts(opts: ReadProcOptions): ProcFacts {
     else reused = true;
   }
   if (reused) {
-    problems.push('CDC_PID_REUSED: the pid no longer names the crashed process; /proc facts discarded');
+    problems.push(problem('CDC_PID_REUSED', 'the pid no longer names the crashed process; /proc facts discarded'));
     return { cgroup: undefined, comm: undefined, exe: undefined, cmdline: undefined, uid: undefined, gid: undefined,
       nspid: undefined, startTime: undefined, files: {}, verified: 'none', problems };
   }

@@ -1,10 +1,11 @@
 // Typed readers over a string map. Each bad optional value becomes a warning naming its key and
 // the default used instead: a bad setting must never cost a dump.
+import { problem, type Problem } from './errors.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
 export class ConfigReader {
-  readonly warnings: string[] = [];
+  readonly warnings: Problem[] = [];
   private readonly env: Env;
   constructor(env: Env) {
     this.env = env;
@@ -58,6 +59,6 @@ export class ConfigReader {
 
   warn(key: string, value: string, fallback: string, why: string): void {
     const shown = value.length > 64 ? `${value.slice(0, 64)}…` : value;
-    this.warnings.push(`CDC_CONFIG_INVALID: ${key}=${JSON.stringify(shown)} ignored (${why}); using ${fallback}`);
+    this.warnings.push(problem('CDC_CONFIG_INVALID', `${key}=${JSON.stringify(shown)} ignored (${why}); using ${fallback}`));
   }
 }

@@ -1,5 +1,6 @@
 // Configuration for the composer and the agent: the Rust original's environment names, plus ours.
 // Parsed once into a frozen object; secrets stay out of anything that is logged (see redact()).
+import type { Problem } from './errors.ts';
 import { ConfigReader, type Env } from './config-readers.ts';
 
 export const DEFAULT_FILENAME_TEMPLATE = '{uuid}-dump-{timestamp}-{hostname}-{exe_name}-{pid}-{signal}';
@@ -61,7 +62,7 @@ export interface Config {
 
 export interface LoadedConfig {
   readonly config: Config;
-  readonly warnings: readonly string[];
+  readonly warnings: readonly Problem[];
 }
 
 // The seed let S3_REGION carry an S3-compatible host name ("host.mycloud.com"); keep honouring it.

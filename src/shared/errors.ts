@@ -3,7 +3,11 @@
 
 export const ErrorCodes = {
   CDC_CONFIG_INVALID: 'A configuration value is invalid; fix the named key or remove it to use the default.',
-  CDC_CONFIG_REQUIRED: 'A required configuration value is missing; set the named key.',
+  CDC_ENVFILE_MODE: 'The .env file beside the composer is readable by others; it holds secrets. chmod 600 it (the agent writes it so).',
+  CDC_ENVFILE_UNREADABLE: 'The .env file beside the composer could not be read; the dump was taken with the environment alone.',
+  CDC_TEMPLATE_INVALID: 'COMP_FILENAME_TEMPLATE names an unknown variable or gives no usable name; the dump was named with what could be used (or its uuid).',
+  CDC_POD_NOT_SELECTED: 'The crashed pod lacks the COMP_POD_SELECTOR_LABEL label; no dump was taken, as configured.',
+  CDC_RECORD_FAILED: 'The record that tells the agent about a stored dump could not be written to EVENT_DIR; the dump is stored, but no Kubernetes Event will be posted for it.',
   CDC_ENVFILE_LINE: 'A line of the .env file could not be parsed; it was ignored. Use KEY=value lines.',
   CDC_ARGS_INVALID: 'A core_pattern argument was missing or malformed; the dump was still taken. Check the installed core_pattern.',
   CDC_PROC_UNREADABLE: 'Facts about the crashed process could not be read from /proc; the dump was still taken with fewer fields.',
@@ -23,6 +27,9 @@ export const ErrorCodes = {
   CDC_INSTALL_FAILED: 'Installing the composer on the host failed; check the HOST_DIR mount and that the agent runs privileged.',
   CDC_UPLOAD_FAILED: 'Uploading a spooled dump failed; it stays on disk and will be retried.',
   CDC_UPLOAD_GONE: 'The multipart upload named by a partial-upload manifest no longer exists in S3 (aborted or expired by a lifecycle rule); its files were left on disk for an operator.',
+  CDC_FILE_UNSAFE: 'A file in CORE_DIR, EVENT_DIR or HOST_DIR is a symlink, not a regular file, or not owned by root; it was not read. Remove it: nothing of ours makes such files.',
+  CDC_S3_PART_FAILED: 'S3 refused or did not answer a part upload; what it did not confirm was kept for the spool.',
+  CDC_S3_ABORT_FAILED: 'A failed multipart upload could not be aborted; its parts stay in S3 until a lifecycle rule (AbortIncompleteMultipartUpload) removes them.',
   CDC_MANIFEST_INVALID: 'A partial-upload manifest or its rest file is unreadable or inconsistent; the files were left on disk for an operator.',
 } as const;
 

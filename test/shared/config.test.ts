@@ -1,4 +1,5 @@
 import t from 'tap';
+import { formatProblem } from '../../src/shared/errors.ts';
 import { loadConfig, redact } from '../../src/shared/config.ts';
 import { parseEnvFile, formatEnvFile } from '../../src/shared/envfile.ts';
 
@@ -29,7 +30,7 @@ t.test('a bad optional value is named, and its default used', async (t) => {
   t.equal(config.directUpload, true);
   t.equal(config.partSizeBytes, 8 * 1024 * 1024);
   t.equal(warnings.length, 4);
-  t.ok(warnings.some((w) => /^CDC_CONFIG_INVALID: COMP_TIMEOUT="soon" ignored/.test(w)));
+  t.ok(warnings.some((w) => /^CDC_CONFIG_INVALID: COMP_TIMEOUT="soon" ignored/.test(formatProblem(w))));
 });
 
 t.test('S3_REGION holding a host name (seed habit) becomes the endpoint', async (t) => {

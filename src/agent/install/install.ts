@@ -6,7 +6,8 @@ import type { Logger } from '../../shared/log.ts';
 import type { Env } from '../../shared/config-readers.ts';
 import { CdcError, describeError, isCdcError } from '../../shared/errors.ts';
 import { formatEnvFile } from '../../shared/envfile.ts';
-import { atomicCopyFile, atomicWriteFile, removeStaleTemps, sameFile } from './atomic.ts';
+import { copyFileAtomic, removeStaleTemps, writeFileAtomic } from '../../shared/spool/index.ts';
+import { sameFile } from './same-file.ts';
 import { buildCorePattern, isOurPattern } from './core-pattern.ts';
 import { composerEnv, HOST_TOKEN_FILE } from './composer-env.ts';
 import { launcherScript } from './launcher.ts';
@@ -60,15 +61,15 @@ export async function install(o: InstallOptions): Promise<InstallResult> {
     await removeStaleTemps(o.hostDir);
 
     const bundle = path.join(o.sourceDir, 'cdc.cjs');
-    await atomicCopyFile(bundle, path.join(o.hostDir, 'cdc.cjs'), 0o755);
+    await copyFileAtomic(bundle, path.join(o.hostDir, 'cdc.cjs'), 0o755);
     const nodeTarget = path.join(o.hostDir, 'node');
-    if (!(await sameFile(o.nodeBinary, nodeTarget, 0o755))) await atomicCopyFile(o.nodeBinary, nodeTarget, 0o755);
-    await atomicWriteFile(path.join(o.hostDir, 'cdc'), launcherScript(o.hostDir), 0o755);
+    if (!(await sameFile(o.nodeBinary, nodeTarget, 0o755))) await copyFileAtomic(o.nodeBinary, nodeTarget, 0o755);
+    await writeFileAtomic(path.join(o.hostDir, 'cdc'), launcherScript(o.hostDir), 0o755);
 
     const tokenSource = webIdentitySource(o.env);
     const hostTokenFile = tokenSource ? await copyToken(tokenSource, o.hostDir) : undefined;
     const envValues = composerEnv(o.env, { hostDir: o.hostDir, hostTokenFile });
-    await atomicWriteFile(path.join(o.hostDir, '.env'), formatEnvFile(envValues), 0o600);
+    await writeFileAtomic(path.join(o.hostDir, '.env'), formatEnvFile(envValues), 0o600);
     o.log.info({ event: 'ComposerInstalled', hostDir: o.hostDir, envKeys: Object.keys(envValues).length, webIdentity: !!hostTokenFile }, 'composer installed');
 
     const current = {

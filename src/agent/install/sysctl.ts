@@ -3,7 +3,7 @@
 // HOST_DIR/.saved-sysctl.json and put back on uninstall.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { atomicWriteFile } from './atomic.ts';
+import { readRegularText, writeFileAtomic } from '../../shared/spool/index.ts';
 
 export const SYSCTLS = {
   corePattern: 'kernel/core_pattern',
@@ -31,7 +31,7 @@ export async function writeSysctl(procSys: string, name: SysctlName, value: stri
 
 export async function readSaved(hostDir: string): Promise<SavedSysctls | undefined> {
   try {
-    const parsed = JSON.parse(await fs.readFile(path.join(hostDir, SAVED_FILE), 'utf8')) as SavedSysctls;
+    const parsed = JSON.parse((await readRegularText(path.join(hostDir, SAVED_FILE), 64 * 1024)).text) as SavedSysctls;
     return parsed.version === 1 && typeof parsed.values === 'object' ? parsed : undefined;
   } catch {
     return undefined;
@@ -40,5 +40,5 @@ export async function readSaved(hostDir: string): Promise<SavedSysctls | undefin
 
 export async function writeSaved(hostDir: string, values: SavedSysctls['values']): Promise<void> {
   const saved: SavedSysctls = { version: 1, savedAt: new Date().toISOString(), values };
-  await atomicWriteFile(path.join(hostDir, SAVED_FILE), JSON.stringify(saved, null, 2) + '\n', 0o600);
+  await writeFileAtomic(path.join(hostDir, SAVED_FILE), JSON.stringify(saved, null, 2) + '\n', 0o600);
 }

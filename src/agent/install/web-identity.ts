@@ -5,7 +5,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../../shared/log.ts';
 import { describeError } from '../../shared/errors.ts';
-import { atomicWriteFile } from './atomic.ts';
+import { readRegularText, writeFileAtomic } from '../../shared/spool/index.ts';
 import { HOST_TOKEN_FILE } from './composer-env.ts';
 
 export function webIdentitySource(env: Readonly<Record<string, string | undefined>>): string | undefined {
@@ -15,20 +15,16 @@ export function webIdentitySource(env: Readonly<Record<string, string | undefine
 export async function copyToken(source: string, hostDir: string): Promise<string> {
   const target = path.join(hostDir, HOST_TOKEN_FILE);
   const token = await fs.readFile(source);
-  let current: Buffer | undefined;
-  try {
-    current = await fs.readFile(target);
-  } catch {
-    current = undefined;
-  }
-  if (!current || !current.equals(token)) await atomicWriteFile(target, token, 0o600);
+  // The host copy is read through a checked descriptor: HOST_DIR is writable from the host.
+  const current = await readRegularText(target, 1024 * 1024).then((r) => r.text, () => undefined);
+  if (current !== token.toString('utf8')) await writeFileAtomic(target, token, 0o600);
   return target;
 }
 
 /** Refreshes the host copy every `everyMs`; returns a stop function. Failures are logged, never thrown. */
 export function keepTokenFresh(source: string, hostDir: string, everyMs: number, log: Logger): () => void {
   const timer = setInterval(() => {
-    copyToken(source, hostDir).catch((e) => log.warn({ event: 'TokenRefreshFailed', err: describeError(e) }, 'web identity token copy failed'));
+    copyToken(source, hostDir).catch((e) => log.warn({ event: 'TokenRefreshFailed', code: 'CDC_INSTALL_FAILED', err: describeError(e) }, 'web identity token copy failed'));
   }, everyMs);
   timer.unref();
   return () => clearInterval(timer);

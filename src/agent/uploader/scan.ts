@@ -10,12 +10,10 @@
 // PID namespace and costs a readlink per open fd on the node for every pass.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-
-export const ZIP = '.zip';
-export const MANIFEST = '.zip.upload.json';
+import { candidateOf, dumpNameOf, type CandidateKind } from '../../shared/spool/index.ts';
 
 export interface Candidate {
-  kind: 'zip' | 'partial';
+  kind: CandidateKind;
   /** The dump's name: file name without .zip / .zip.upload.json. */
   name: string;
   path: string;
@@ -31,11 +29,6 @@ export interface SpoolScan {
   names: Set<string>;
 }
 
-function dumpName(file: string): string | undefined {
-  const m = /^(.+?)\.zip(?:\.part|\.rest|\.rest\.part|\.upload\.json|\.upload\.json\.tmp.*)?$/.exec(file);
-  return m?.[1];
-}
-
 export async function scanSpool(dir: string): Promise<SpoolScan> {
   const out: SpoolScan = { candidates: [], files: 0, bytes: 0, names: new Set() };
   let entries: string[];
@@ -48,19 +41,15 @@ export async function scanSpool(dir: string): Promise<SpoolScan> {
   const present = new Set(entries);
   for (const file of entries.sort()) {
     const full = path.join(dir, file);
-    const st = await fs.stat(full).catch(() => undefined);
+    // lstat: a symlink is never a candidate, whatever it points to (the upload re-checks the descriptor).
+    const st = await fs.lstat(full).catch(() => undefined);
     if (!st?.isFile()) continue;
     out.files += 1;
     out.bytes += st.size;
-    const name = dumpName(file);
+    const name = dumpNameOf(file);
     if (name !== undefined) out.names.add(name);
-    if (file.startsWith('.')) continue;
-    if (file.endsWith(MANIFEST)) {
-      out.candidates.push({ kind: 'partial', name: file.slice(0, -MANIFEST.length), path: full, size: st.size, mtimeMs: st.mtimeMs });
-    } else if (file.endsWith(ZIP) && !present.has(file + '.upload.json')) {
-      // A zip with a manifest beside it is the manifest's business, never uploaded on its own.
-      out.candidates.push({ kind: 'zip', name: file.slice(0, -ZIP.length), path: full, size: st.size, mtimeMs: st.mtimeMs });
-    }
+    const c = candidateOf(file, present);
+    if (c) out.candidates.push({ ...c, path: full, size: st.size, mtimeMs: st.mtimeMs });
   }
   return out;
 }

@@ -1,11 +1,11 @@
 // Uploads one complete spooled zip and deletes it only once S3 has confirmed it whole.
 import fs from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
 import {
   AbortMultipartUploadCommand, HeadObjectCommand, ListMultipartUploadsCommand, type S3Client,
 } from '@aws-sdk/client-s3';
 import { pipeline } from 'node:stream/promises';
-import { MultipartWriteStream } from '../../shared/s3-multipart.ts';
+import { openRegular } from '../../shared/spool/index.ts';
+import { MultipartWriteStream } from './multipart-stream.ts';
 import type { Logger } from '../../shared/log.ts';
 import { describeError } from '../../shared/errors.ts';
 
@@ -34,22 +34,27 @@ async function abortLeftovers(o: ZipUploadOptions): Promise<void> {
 }
 
 export async function uploadZip(o: ZipUploadOptions): Promise<number> {
-  const before = await fs.stat(o.file);
-  await abortLeftovers(o).catch((e) => o.log.warn({ event: 'LeftoverCheckFailed', key: o.key, err: describeError(e) }, 'could not list open uploads'));
-  // The shared multipart writer (not lib-storage's Upload): it reuses its part buffers, so a 1 GiB
-  // zip costs about partSize x queueSize of memory, and it aborts the upload on any failure.
-  const sink = new MultipartWriteStream({ client: o.client, bucket: o.bucket, key: o.key, partSize: o.partSizeBytes, concurrency: o.queueSize, log: o.log });
-  await pipeline(createReadStream(o.file, { highWaterMark: 1024 * 1024 }), sink);
-  await sink.result;
-  const head = await o.client.send(new HeadObjectCommand({ Bucket: o.bucket, Key: o.key }));
-  if (head.ContentLength !== before.size) {
-    throw new Error(`S3 holds ${head.ContentLength} bytes for ${o.key}, the file has ${before.size}`);
+  // Read through a checked descriptor: a symlink or FIFO planted in CORE_DIR is never uploaded.
+  const { fh, size, mtimeMs } = await openRegular(o.file);
+  try {
+    const before = await fh.stat();
+    await abortLeftovers(o).catch((e) => o.log.warn({ event: 'LeftoverCheckFailed', code: 'CDC_UPLOAD_FAILED', key: o.key, err: describeError(e) }, 'could not list open uploads'));
+    const sink = new MultipartWriteStream({ client: o.client, bucket: o.bucket, key: o.key, partSize: o.partSizeBytes, concurrency: o.queueSize, log: o.log });
+    await pipeline(fh.createReadStream({ start: 0, highWaterMark: 1024 * 1024, autoClose: false }), sink);
+    await sink.result;
+    const head = await o.client.send(new HeadObjectCommand({ Bucket: o.bucket, Key: o.key }));
+    if (head.ContentLength !== size) {
+      throw new Error(`S3 holds ${head.ContentLength} bytes for ${o.key}, the file has ${size}`);
+    }
+    const after = await fh.stat();
+    const named = await fs.lstat(o.file).catch(() => undefined);
+    if (after.size !== size || after.mtimeMs !== mtimeMs || named?.ino !== before.ino) {
+      // Someone wrote to it (or replaced it) while we read it: keep it, the next pass uploads the final bytes.
+      throw new Error(`${o.file} changed during the upload; kept for the next pass`);
+    }
+    await fs.unlink(o.file);
+    return size;
+  } finally {
+    await fh.close();
   }
-  const after = await fs.stat(o.file);
-  if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
-    // Someone wrote to it while we read it: keep it, the next pass uploads the final bytes.
-    throw new Error(`${o.file} changed during the upload; kept for the next pass`);
-  }
-  await fs.unlink(o.file);
-  return before.size;
 }

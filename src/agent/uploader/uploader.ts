@@ -7,6 +7,8 @@ import type { Logger } from '../../shared/log.ts';
 import { describeError } from '../../shared/errors.ts';
 import type { AgentMetrics } from '../health/metrics.ts';
 import type { RetryPolicy } from '../retry-policy.ts';
+import { objectKey } from '../../shared/spool/index.ts';
+import { singleFlight } from '../single-flight.ts';
 import { scanSpool, type Candidate, type SpoolScan } from './scan.ts';
 import { uploadZip } from './upload-zip.ts';
 
@@ -24,7 +26,7 @@ export interface UploaderOptions {
   log: Logger;
   metrics: AgentMetrics;
   retry: RetryPolicy;
-  /** src/shared/spool-manifest.ts completePartialUpload. */
+  /** complete-partial.ts completePartialUpload (a test may wrap it). */
   completePartial: CompletePartial;
   /** Disk-safety check of the spool (src/shared/spool-space.ts); reported, the composer enforces it. */
   spoolCheck?: SpoolCheck;
@@ -44,43 +46,30 @@ export interface SweepResult {
 
 export class Uploader {
   private readonly o: UploaderOptions;
-  private running: Promise<SweepResult> | undefined;
-  private again = false;
+  private readonly passes: () => Promise<SweepResult>;
+  private current: Promise<SweepResult> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private overLimit = false;
 
   constructor(o: UploaderOptions) {
     this.o = o;
+    this.passes = singleFlight(() => this.pass(), () => this.closed);
   }
 
   /** Starts a pass, or folds the request into the pass after the running one. */
   sweep(trigger = 'manual'): Promise<SweepResult> {
     this.o.metrics.sweeps.inc({ trigger });
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = this.loop().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    const run = this.passes();
+    this.current = run;
+    return run;
   }
 
   /** Waits for a running pass; no new ones start. */
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.running?.catch(() => undefined);
-  }
-
-  private async loop(): Promise<SweepResult> {
-    let result: SweepResult;
-    do {
-      this.again = false;
-      result = await this.pass();
-    } while (this.again && !this.closed);
-    return result;
+    await this.current?.catch(() => undefined);
   }
 
   private now(): number {
@@ -122,7 +111,7 @@ export class Uploader {
 
   private async attempt(c: Candidate): Promise<boolean> {
     const { o } = this;
-    const key = `${o.keyPrefix}${c.name}.zip`;
+    const key = objectKey(o.keyPrefix, c.name);
     const retry = o.retry.isRetry(c.path);
     if (retry) o.metrics.retried.inc();
     const started = this.now();

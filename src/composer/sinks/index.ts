@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Config } from '../../shared/config.ts';
 import type { Logger } from '../../shared/log.ts';
 import { CdcError, describeError, type ErrorCode } from '../../shared/errors.ts';
+import { objectKey } from '../../shared/spool/index.ts';
 import { openSpoolSink } from './spool.ts';
 import type { Sink } from './types.ts';
 
@@ -22,8 +23,10 @@ export async function openSink(opts: { config: Config; name: string; log: Logger
     throw new CdcError('CDC_INTERNAL', `unsafe dump name ${JSON.stringify(name)}`);
   }
   const spool = (code: ErrorCode | null, detail: string) => {
+    // Spooling by choice (direct upload off) is no problem; falling back to it is one.
     const reason = code ? new CdcError(code, detail).message : detail;
-    log.warn({ event: 'SpoolFallbackChosen', code, reason }, 'SpoolFallbackChosen');
+    if (code) log.warn({ event: 'SpoolFallbackChosen', code, reason }, 'SpoolFallbackChosen');
+    else log.info({ event: 'SpoolChosen', reason }, 'SpoolChosen');
     return openSpoolSink({ config, name, log, reason });
   };
   const bucket = config.s3.bucket;
@@ -32,10 +35,10 @@ export async function openSink(opts: { config: Config; name: string; log: Logger
 
   // The AWS SDK takes ~150 ms to load: only now, and only on the S3 path (the spool never needs it).
   const [{ createS3Client }, { createUpload }, { openS3Sink }] = await Promise.all([
-    import('../../shared/s3-client.ts'), import('../../shared/s3-multipart.ts'), import('./s3.ts'),
+    import('../../shared/s3-client.ts'), import('../../shared/s3-commands.ts'), import('./s3.ts'),
   ]);
   const client = createS3Client(config.s3, { requestTimeoutMs: REQUEST_TIMEOUT_MS, connectTimeoutMs: CONNECT_TIMEOUT_MS });
-  const key = `${config.s3.keyPrefix}${name}.zip`;
+  const key = objectKey(config.s3.keyPrefix, name);
   let uploadId: string;
   try {
     uploadId = await createUpload({ client, bucket, key });

@@ -1,14 +1,14 @@
 // The direct sink: the zip goes straight into an S3 multipart upload. If S3 fails mid-stream, the
 // parts it confirmed stay in the upload and everything after them goes to {name}.zip.rest with a
-// manifest (shared/spool-manifest.ts) the agent completes: the core never has to be whole on disk.
-import fs from 'node:fs/promises';
+// manifest (shared/spool/names.ts) the agent completes: the core never has to be whole on disk.
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../../shared/config.ts';
 import type { Logger } from '../../shared/log.ts';
-import { CdcError, describeError } from '../../shared/errors.ts';
-import { abortUpload, completeUpload, PartUploader, type UploadedPart } from '../../shared/s3-multipart.ts';
-import { writeManifest } from '../../shared/spool-manifest.ts';
+import { CdcError, codeOf, describeError } from '../../shared/errors.ts';
+import { abortUpload, completeUpload } from '../../shared/s3-commands.ts';
+import { PartUploader } from '../../shared/part-uploader.ts';
+import { dumpFiles, writeFileAtomic, type PartialUploadManifest, type UploadedPart } from '../../shared/spool/index.ts';
 import { SpoolFile } from './spool-file.ts';
 import { spoolHeadroom } from './spool.ts';
 import { makeSink, type Sink } from './types.ts';
@@ -26,8 +26,9 @@ export interface S3SinkOptions {
 export function openS3Sink(o: S3SinkOptions): Sink {
   const { config, name, log, client, bucket, key, uploadId } = o;
   const target = { client, bucket, key };
-  const restPath = path.join(config.coreDir, `${name}.zip.rest`);
-  const manifestPath = path.join(config.coreDir, `${name}.zip.upload.json`);
+  const files = dumpFiles(name);
+  const restPath = path.join(config.coreDir, files.rest);
+  const manifestPath = path.join(config.coreDir, files.manifest);
   const started = Date.now();
 
   return makeSink((signal) => {
@@ -43,7 +44,7 @@ export function openS3Sink(o: S3SinkOptions): Sink {
     async function switchToRest(parts: UploadedPart[], confirmedBytes: number, buffers: Buffer[], err: Error): Promise<void> {
       signal.throwIfAborted();
       const reason = new CdcError('CDC_S3_MIDSTREAM', describeError(err)).message;
-      log.warn({ event: 'UploadFailedMidstream', bucket, key, confirmedParts: parts.length, confirmedBytes, err: describeError(err) }, 'UploadFailedMidstream');
+      log.warn({ event: 'UploadFailedMidstream', code: 'CDC_S3_MIDSTREAM', bucket, key, confirmedParts: parts.length, confirmedBytes, err: describeError(err) }, 'UploadFailedMidstream');
       kept = { parts, confirmedBytes, reason };
       rest = await SpoolFile.create(restPath, await spoolHeadroom(config, log, 'rest'));
       await rest.write(buffers);
@@ -85,24 +86,24 @@ export function openS3Sink(o: S3SinkOptions): Sink {
         const restBytes = await r.commit();
         signal.throwIfAborted();
         // The manifest comes last: its presence says the rest file is whole.
-        await writeManifest(manifestPath, {
+        const manifest: PartialUploadManifest = {
           version: 1, bucket, key, uploadId, partSize: config.partSizeBytes, parts: k.parts,
-          restFile: path.basename(restPath), restBytes, createdAt: new Date().toISOString(),
-        });
+          restFile: files.rest, restBytes, createdAt: new Date().toISOString(),
+        };
+        await writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
         manifestWritten = true;
         client.destroy();
         const bytes = k.confirmedBytes + restBytes;
-        log.warn({ event: 'PartialUploadSpooled', manifestPath, bucket, key, confirmedBytes: k.confirmedBytes, restBytes }, 'PartialUploadSpooled');
+        log.warn({ event: 'PartialUploadSpooled', code: 'CDC_S3_MIDSTREAM', manifestPath, bucket, key, confirmedBytes: k.confirmedBytes, restBytes }, 'PartialUploadSpooled');
         return { kind: 'partial', manifestPath, bucket, key, bytes, reason: k.reason };
       },
 
       async cleanup(why) {
         if (manifestWritten || completed) return;
         await rest?.removeCommitted();
-        await fs.rm(`${manifestPath}.tmp`, { force: true });
         await abortUpload(target, uploadId, log);
         client.destroy();
-        log.warn({ event: 'SinkAborted', bucket, key, reason: why.message }, 'SinkAborted');
+        log.warn({ event: 'SinkAborted', code: codeOf(why), bucket, key, reason: why.message }, 'SinkAborted');
       },
     };
   }, log);

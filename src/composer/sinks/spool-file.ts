@@ -2,8 +2,8 @@
 // with the final name is always whole. Any failure (disk full, the spool headroom used up, abort)
 // removes the `.part`, so nothing that looks like a dump is left half written.
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import { CdcError } from '../../shared/errors.ts';
+import { commitFile, createExclusive, partFile } from '../../shared/spool/index.ts';
 
 export class SpoolFile {
   readonly finalPath: string;
@@ -15,18 +15,17 @@ export class SpoolFile {
 
   private constructor(finalPath: string, fh: fs.FileHandle, headroomBytes: number) {
     this.finalPath = finalPath;
-    this.partPath = `${finalPath}.part`;
+    this.partPath = partFile(finalPath);
     this.#fh = fh;
     this.#headroom = headroomBytes;
   }
 
-  /** Creates `<finalPath>.part` (0600, must not exist). `headroomBytes` caps what may be written. */
+  /** Creates `<finalPath>.part` (0600, must not exist, not even as a link). `headroomBytes` caps what may be written. */
   static async create(finalPath: string, headroomBytes: number): Promise<SpoolFile> {
     try {
-      const fh = await fs.open(`${finalPath}.part`, 'wx', 0o600);
-      return new SpoolFile(finalPath, fh, headroomBytes);
+      return new SpoolFile(finalPath, await createExclusive(partFile(finalPath)), headroomBytes);
     } catch (e) {
-      throw new CdcError('CDC_SPOOL_FAILED', `cannot create ${finalPath}.part: ${(e as Error).message}`, undefined, { cause: e });
+      throw new CdcError('CDC_SPOOL_FAILED', `cannot create ${partFile(finalPath)}: ${(e as Error).message}`, undefined, { cause: e });
     }
   }
 
@@ -58,17 +57,15 @@ export class SpoolFile {
   /** fsync, close, rename to the final name, fsync the directory. Returns the bytes written. */
   async commit(): Promise<number> {
     if (this.#state !== 'open' || !this.#fh) throw new Error(`${this.partPath} is not open`);
+    const fh = this.#fh;
+    this.#fh = null;
     try {
-      await this.#fh.sync(); // ENOSPC can surface only here on some file systems
-      await this.#fh.close();
-      this.#fh = null;
-      await fs.rename(this.partPath, this.finalPath);
+      await commitFile(fh, this.partPath, this.finalPath);
       this.#state = 'committed';
-      await syncDir(path.dirname(this.finalPath));
       return this.#bytes;
     } catch (e) {
-      if (this.#state !== 'committed') { await this.discard(); throw spoolError(e, this.partPath); }
-      return this.#bytes; // only the directory fsync failed: the file itself is whole
+      await this.discard();
+      throw spoolError(e, this.partPath);
     }
   }
 
@@ -93,12 +90,4 @@ function spoolError(e: unknown, file: string): CdcError {
   const code = (e as NodeJS.ErrnoException).code;
   const what = code === 'ENOSPC' ? 'disk full (ENOSPC)' : code === 'EDQUOT' ? 'disk quota exceeded (EDQUOT)' : (e as Error).message;
   return new CdcError('CDC_SPOOL_FAILED', `${what} while writing ${file}; the partial file was removed`, { errno: code }, { cause: e });
-}
-
-/** Makes a rename durable. Best effort: some file systems refuse fsync on a directory. */
-export async function syncDir(dir: string): Promise<void> {
-  const fh = await fs.open(dir, 'r').catch(() => null);
-  if (!fh) return;
-  await fh.sync().catch(() => {});
-  await fh.close().catch(() => {});
 }

@@ -4,9 +4,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../../shared/config.ts';
 import type { Logger } from '../../shared/log.ts';
-import { CdcError } from '../../shared/errors.ts';
+import { CdcError, codeOf } from '../../shared/errors.ts';
 import { checkSpoolSpace } from '../../shared/spool-space.ts';
-import { ensureDirSync } from '../../shared/ensure-dir.ts';
+import { dumpFiles, ensureDirSync } from '../../shared/spool/index.ts';
 import { SpoolFile } from './spool-file.ts';
 import { makeSink, type Sink } from './types.ts';
 
@@ -20,7 +20,7 @@ export async function spoolHeadroom(config: Config, log: Logger, what: string): 
     throw new CdcError('CDC_SPOOL_FAILED', `${config.coreDir}: ${(e as Error).message}`, undefined, { cause: e });
   }
   if (!space.ok) {
-    log.error({ event: 'SpoolRefused', what, reason: space.reason, usedBytes: space.usedBytes, freeBytes: space.freeBytes }, 'SpoolRefused');
+    log.error({ event: 'SpoolRefused', code: 'CDC_SPOOL_FULL', what, reason: space.reason, usedBytes: space.usedBytes, freeBytes: space.freeBytes }, 'SpoolRefused');
     throw new CdcError('CDC_SPOOL_FULL', space.reason, { usedBytes: space.usedBytes, freeBytes: space.freeBytes });
   }
   return space.headroomBytes;
@@ -29,7 +29,7 @@ export async function spoolHeadroom(config: Config, log: Logger, what: string): 
 export async function openSpoolSink(o: { config: Config; name: string; log: Logger; reason: string }): Promise<Sink> {
   const { config, name, log, reason } = o;
   const headroom = await spoolHeadroom(config, log, 'zip');
-  const file = await SpoolFile.create(path.join(config.coreDir, `${name}.zip`), headroom);
+  const file = await SpoolFile.create(path.join(config.coreDir, dumpFiles(name).zip), headroom);
   log.info({ event: 'SpoolStarted', path: file.partPath, headroomBytes: headroom, reason }, 'SpoolStarted');
   return makeSink((signal) => ({
     write: (chunks) => file.write(chunks),
@@ -41,7 +41,7 @@ export async function openSpoolSink(o: { config: Config; name: string; log: Logg
     },
     async cleanup(why) {
       await file.discard();
-      log.warn({ event: 'SpoolDiscarded', path: file.partPath, reason: why.message }, 'SpoolDiscarded');
+      log.warn({ event: 'SpoolDiscarded', code: codeOf(why), path: file.partPath, reason: why.message }, 'SpoolDiscarded');
     },
   }), log);
 }

@@ -1,67 +1,17 @@
-// Our own S3 multipart upload, built on the plain commands rather than @aws-sdk/lib-storage: when S3
-// fails half way we must know the upload id, which parts S3 confirmed, and still hold every byte it
-// did not confirm, so the rest of a dump can be spooled and the upload finished later by the agent.
+// Cuts a byte stream into parts and uploads them with bounded concurrency: the one place an
+// UploadPart is sent. Our own, not @aws-sdk/lib-storage: when S3 fails half way we must know the
+// upload id, which parts S3 confirmed, and still hold every byte it did not confirm, so the rest of
+// a dump can be spooled and the upload finished later by the agent.
 //
 // Memory: at most `concurrency` part buffers are held (uploading, or uploaded but waiting for an
 // earlier part) plus the one being filled: about partSize x (concurrency + 1).
-import { Writable } from 'node:stream';
-import {
-  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand,
-  HeadObjectCommand, UploadPartCommand, type S3Client,
-} from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { UploadPartCommand } from '@aws-sdk/client-s3';
 import type { Logger } from './log.ts';
 import { describeError } from './errors.ts';
-
-export const MIN_PART_BYTES = 5 * 1024 * 1024; // S3's floor for every part but the last
-export const MAX_PARTS = 10_000;
-
-export interface UploadedPart { partNumber: number; etag: string; size: number }
-
-export interface UploadTarget { client: S3Client; bucket: string; key: string }
-
-/** Starts a multipart upload and returns its id. */
-export async function createUpload(t: UploadTarget, signal?: AbortSignal): Promise<string> {
-  const out = await t.client.send(
-    new CreateMultipartUploadCommand({ Bucket: t.bucket, Key: t.key, ContentType: 'application/zip' }),
-    { abortSignal: signal },
-  );
-  if (!out.UploadId) throw new Error('CreateMultipartUpload returned no UploadId');
-  return out.UploadId;
-}
-
-/**
- * Completes an upload. Ceph RGW 16 answers with an empty ETag, so when there is none we ask
- * HeadObject, which also proves the object is really there with the size we sent.
- */
-export async function completeUpload(
-  t: UploadTarget, uploadId: string, parts: readonly UploadedPart[], signal?: AbortSignal,
-): Promise<{ etag: string; bytes: number }> {
-  const bytes = parts.reduce((n, p) => n + p.size, 0);
-  const out = await t.client.send(new CompleteMultipartUploadCommand({
-    Bucket: t.bucket, Key: t.key, UploadId: uploadId,
-    MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
-  }), { abortSignal: signal });
-  if (out.ETag) return { etag: out.ETag, bytes };
-  const head = await t.client.send(new HeadObjectCommand({ Bucket: t.bucket, Key: t.key }), { abortSignal: signal });
-  if (head.ContentLength !== bytes) {
-    throw new Error(`completed object has ${head.ContentLength} bytes, expected ${bytes}`);
-  }
-  return { etag: head.ETag ?? '', bytes };
-}
-
-/** Aborts an upload; never throws (it is a clean-up step), returns whether S3 confirmed. */
-export async function abortUpload(t: UploadTarget, uploadId: string, log: Logger): Promise<boolean> {
-  try {
-    await t.client.send(new AbortMultipartUploadCommand({ Bucket: t.bucket, Key: t.key, UploadId: uploadId }));
-    log.info({ event: 'UploadAborted', bucket: t.bucket, key: t.key }, 'UploadAborted');
-    return true;
-  } catch (e) {
-    const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
-    if (err.name === 'NoSuchUpload' || err.$metadata?.httpStatusCode === 404) return true; // already gone
-    log.warn({ event: 'UploadAbortFailed', bucket: t.bucket, key: t.key, err: describeError(e) }, 'UploadAbortFailed');
-    return false;
-  }
-}
+import { MAX_PARTS, MIN_PART_BYTES } from './s3-limits.ts';
+import type { UploadTarget } from './s3-commands.ts';
+import type { UploadedPart } from './spool/names.ts';
 
 export interface PartUploaderOptions extends UploadTarget {
   uploadId: string;
@@ -70,8 +20,16 @@ export interface PartUploaderOptions extends UploadTarget {
   log: Logger;
   /** 1 for a new upload; later numbers when continuing one. */
   firstPartNumber?: number;
+  /**
+   * Parts S3 already holds for this upload (continuing one after a crash): a part with the same
+   * number, size and MD5 is confirmed without being sent again.
+   */
+  alreadyUploaded?: ReadonlyMap<number, { etag: string; size: number }>;
   signal?: AbortSignal;
 }
+
+const md5Etag = (b: Buffer) => `"${createHash('md5').update(b).digest('hex')}"`;
+const sameEtag = (a: string, b: string) => a.replace(/"/g, '') === b.replace(/"/g, '');
 
 /** What S3 has not confirmed after a failure: the data after the last contiguous confirmed part. */
 export interface Unconfirmed {
@@ -146,7 +104,8 @@ export class PartUploader {
 
   /** Sends the last (short) part and waits for every part. true: all confirmed, see parts(). */
   async flush(): Promise<boolean> {
-    if (!this.#failure && (this.#curLen > 0 || this.#next === (this.#o.firstPartNumber ?? 1))) {
+    // S3 wants at least one part: a new upload with no bytes at all gets an empty one.
+    if (!this.#failure && (this.#curLen > 0 || this.#next === 1)) {
       const last = (this.#cur ?? Buffer.alloc(0)).subarray(0, this.#curLen);
       this.#cur = null; this.#curLen = 0;
       this.#send(last);
@@ -210,10 +169,13 @@ export class PartUploader {
       return;
     }
     const started = Date.now();
-    const p = o.client
-      .send(new UploadPartCommand({
+    const have = o.alreadyUploaded?.get(partNumber);
+    const sent = have && have.size === body.length && sameEtag(have.etag, md5Etag(body))
+      ? Promise.resolve({ ETag: have.etag })
+      : o.client.send(new UploadPartCommand({
         Bucket: o.bucket, Key: o.key, UploadId: o.uploadId, PartNumber: partNumber, Body: body, ContentLength: body.length,
-      }), { abortSignal: o.signal })
+      }), { abortSignal: o.signal });
+    const p = sent
       .then((out) => {
         if (!out.ETag) throw new Error(`UploadPart ${partNumber} returned no ETag`);
         this.#confirmed.set(partNumber, { partNumber, etag: out.ETag, size: body.length });
@@ -229,74 +191,10 @@ export class PartUploader {
       })
       .catch((e: unknown) => {
         const err = e instanceof Error ? e : new Error(String(e));
-        o.log.warn({ event: 'PartUploadFailed', partNumber, err: describeError(err) }, 'PartUploadFailed');
+        o.log.warn({ event: 'PartUploadFailed', code: 'CDC_S3_PART_FAILED', partNumber, err: describeError(err) }, 'PartUploadFailed');
         this.#fail(err);
       })
       .finally(() => { this.#inFlight.delete(p); });
     this.#inFlight.add(p);
-  }
-}
-
-export interface MultipartWriteStreamOptions extends UploadTarget {
-  partSize: number;
-  concurrency: number;
-  log: Logger;
-}
-
-/**
- * A Writable that uploads everything written to it as one object (used by the agent for spooled
- * zips). On any failure, or destroy(), the multipart upload is aborted. `result` settles at the end.
- */
-export class MultipartWriteStream extends Writable {
-  readonly result: Promise<{ bucket: string; key: string; bytes: number; etag: string }>;
-  readonly #o: MultipartWriteStreamOptions;
-  readonly #ac = new AbortController();
-  #uploadId: string | null = null;
-  #uploader: PartUploader | null = null;
-  #completed = false;
-  #settle!: { resolve: (v: { bucket: string; key: string; bytes: number; etag: string }) => void; reject: (e: Error) => void };
-
-  constructor(o: MultipartWriteStreamOptions) {
-    super({ highWaterMark: 1024 * 1024 });
-    this.#o = o;
-    this.result = new Promise((resolve, reject) => { this.#settle = { resolve, reject }; });
-    this.result.catch(() => {}); // the caller may only watch the stream's 'error'
-  }
-
-  async #start(): Promise<PartUploader> {
-    if (this.#uploader) return this.#uploader;
-    const o = this.#o;
-    this.#uploadId = await createUpload(o, this.#ac.signal);
-    o.log.info({ event: 'UploadStarted', bucket: o.bucket, key: o.key, partSize: o.partSize, concurrency: o.concurrency }, 'UploadStarted');
-    this.#uploader = new PartUploader({ ...o, uploadId: this.#uploadId, signal: this.#ac.signal });
-    return this.#uploader;
-  }
-
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
-    this.#start()
-      .then((u) => u.write(chunk))
-      .then((ok) => cb(ok ? null : this.#uploader!.failure), (e: Error) => cb(e));
-  }
-
-  override _final(cb: (e?: Error | null) => void): void {
-    (async () => {
-      const u = await this.#start();
-      if (!(await u.flush())) throw u.failure!;
-      const { etag, bytes } = await completeUpload(this.#o, this.#uploadId!, u.parts(), this.#ac.signal);
-      this.#completed = true;
-      this.#o.log.info({ event: 'UploadCompleted', bucket: this.#o.bucket, key: this.#o.key, bytes }, 'UploadCompleted');
-      this.#settle.resolve({ bucket: this.#o.bucket, key: this.#o.key, bytes, etag });
-    })().then(() => cb(), (e: Error) => cb(e));
-  }
-
-  override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
-    if (this.#completed) { cb(err); return; }
-    this.#ac.abort();
-    const reason = err ?? new Error('upload stream destroyed before its end');
-    const id = this.#uploadId;
-    (id ? abortUpload(this.#o, id, this.#o.log) : Promise.resolve(true)).then(() => {
-      this.#settle.reject(reason);
-      cb(err);
-    });
   }
 }

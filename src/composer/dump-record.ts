@@ -1,0 +1,72 @@
+// The record stage of a dump, once the sink holds it: files the composer leaves for others, made from
+// the crash context. The agent record (EVENT_DIR/{name}.cdc.json) tells the agent a dump exists, so
+// it can post a Kubernetes Event; the core event file ({uuid}-event.json, opt-in) is the Rust
+// original's, for external consumers. Both are written atomically (shared/spool/files.ts).
+import path from 'node:path';
+import type { Config } from '../shared/config.ts';
+import type { Logger } from '../shared/log.ts';
+import { codeOf, describeError } from '../shared/errors.ts';
+import { coreEventFile, dumpFiles, ensureDirSync, writeFileAtomic, type AgentRecord } from '../shared/spool/index.ts';
+import type { CrashContext } from './crash-context.ts';
+import type { SinkResult } from './sinks/index.ts';
+
+export function agentRecord(ctx: CrashContext, result: SinkResult): AgentRecord {
+  const { args, meta } = ctx;
+  return {
+    version: 1,
+    name: ctx.name,
+    zip: dumpFiles(ctx.name).zip,
+    storage: result.kind,
+    bucket: result.kind === 'spool' ? null : result.bucket,
+    key: result.kind === 'spool' ? null : result.key,
+    pod: meta?.pod ? { name: meta.pod.name, namespace: meta.pod.namespace, uid: meta.pod.uid } : null,
+    container: meta?.container ?? null,
+    exe: args.exeName ?? null,
+    signal: args.signal ?? null,
+    pid: args.pid ?? null,
+    timestamp: args.timestamp ?? null,
+  };
+}
+
+/** The Rust original's `{uuid}-event.json` (COMP_CORE_EVENTS=true): its fields, as strings. */
+export function coreEvent(ctx: CrashContext): Record<string, unknown> {
+  const { args, meta } = ctx;
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(meta?.pod?.labels ?? {})) if (k.startsWith('info.coredump')) labels[k] = v;
+  const str = (v: number | undefined) => (v === undefined ? '' : String(v));
+  return {
+    image_list: meta?.imageRef ? [meta.imageRef] : [],
+    key: dumpFiles(ctx.name).zip,
+    exe_path: args.pathname ?? '',
+    labels,
+    limit_size: args.rlimitCoreRaw ?? '',
+    exe_name: args.exeName ?? '',
+    pid: str(args.pid),
+    signal: str(args.signal),
+    timestamp: str(args.timestamp),
+    hostname: args.hostname ?? '',
+    namespace: meta?.pod?.namespace ?? null,
+    podname: meta?.pod?.name ?? null,
+    uuid: ctx.uuid,
+  };
+}
+
+async function writeJson(dir: string, file: string, doc: unknown): Promise<void> {
+  ensureDirSync(dir);
+  await writeFileAtomic(path.join(dir, file), JSON.stringify(doc) + '\n');
+}
+
+/** Writes the agent record and, when enabled, the core event file. Never throws: the dump is stored. */
+export async function recordDump(ctx: CrashContext, result: SinkResult, config: Config, log: Logger): Promise<void> {
+  try {
+    await writeJson(config.eventDir, dumpFiles(ctx.name).record, agentRecord(ctx, result));
+  } catch (e) {
+    log.warn({ event: 'AgentRecordFailed', code: codeOf(e, 'CDC_RECORD_FAILED'), err: describeError(e) }, 'could not tell the agent about the dump');
+  }
+  if (!config.coreEvents) return;
+  try {
+    await writeJson(config.coreEventDir, coreEventFile(ctx.uuid), coreEvent(ctx));
+  } catch (e) {
+    log.warn({ event: 'CoreEventFailed', code: codeOf(e, 'CDC_RECORD_FAILED'), err: describeError(e) }, 'could not write the core event file');
+  }
+}

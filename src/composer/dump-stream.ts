@@ -1,0 +1,78 @@
+// The stream stage of a dump: stdin -> core source -> zip (metadata entries, the core, dump-info)
+// -> sink. The stages are joined here and only here: `pipeline` ties the zip's output to the sink,
+// and one teardown stops every stage when any of them fails or the timeout fires, so a failure
+// anywhere never leaves a zip that looks whole.
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Config } from '../shared/config.ts';
+import type { Logger } from '../shared/log.ts';
+import { codeOf, describeError, problemOf, type Problem } from '../shared/errors.ts';
+import type { CrashContext } from './crash-context.ts';
+import { coreSource, type CoreSource } from './core-source.ts';
+import { buildDumpInfo, type DumpInfo } from './dump-info.ts';
+import { coreEntryName, dumpInfoEntry, metadataEntries } from './entries.ts';
+import { gcPacer } from './gc-pacer.ts';
+import { openSink, type SinkResult } from './sinks/index.ts';
+import { deferSink } from './sinks/deferred.ts';
+import { createZipWriter, type ZipWriter } from './zip/index.ts';
+
+/** Core bytes between young-generation collections (see gc-pacer.ts). */
+const GC_EVERY_BYTES = 8 << 20;
+const METADATA = { codec: 'deflate', level: 6 } as const;
+
+export type Streamed =
+  | { readonly ok: true; readonly result: SinkResult; readonly dumpInfo: DumpInfo }
+  | { readonly ok: false; readonly problem: Problem };
+
+const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
+
+async function writeZip(zip: ZipWriter, ctx: CrashContext, core: CoreSource, config: Config, log: Logger): Promise<DumpInfo> {
+  const mtime = ctx.crashedAt;
+  for (const e of metadataEntries(ctx)) await zip.addBuffer(e.name, e.data, { ...METADATA, mtime });
+  const entryName = coreEntryName(ctx.name, config.codec);
+  const stats = await zip.addStream(entryName, core.stream, { codec: config.codec, level: config.compressionLevel, mtime });
+  const heldMs = Math.round((core.stats.drainedAt ?? performance.now()) - ctx.startedAt);
+  log.info({ event: 'CoreDrained', bytes: core.stats.bytes, truncated: core.stats.truncated, heldMs }, 'core read from the kernel');
+  const dumpInfo = buildDumpInfo(ctx, {
+    entryName, coreBytes: core.stats.bytes, storedBytes: stats.storedBytes, crc32: stats.crc32, truncated: core.stats.truncated,
+    codec: config.codec, level: config.compressionLevel, stdinDrainedMs: heldMs,
+  });
+  const info = dumpInfoEntry(ctx.name, dumpInfo);
+  await zip.addBuffer(info.name, info.data, { ...METADATA, mtime });
+  await zip.finish();
+  return dumpInfo;
+}
+
+/** Streams the dump; `signal` (COMP_TIMEOUT) aborts it with its reason. Never throws. */
+export async function streamDump(ctx: CrashContext, config: Config, log: Logger, stdin: Readable, signal: AbortSignal): Promise<Streamed> {
+  // The core flows first; the sink (SDK load + CreateMultipartUpload, or the spool file) opens
+  // once the core is read or COMP_EARLY_BUFFER_MIB of zip is waiting (see sinks/deferred.ts).
+  const core = coreSource(stdin, config.ignoreRlimit ? undefined : ctx.args.rlimitCore, gcPacer(GC_EVERY_BYTES));
+  const sink = deferSink(() => openSink({ config, name: ctx.name, log }), config.earlyBufferBytes, core.drained);
+  const zip = createZipWriter();
+
+  let failure: Error | undefined;
+  const teardown = (e: unknown): Error => {
+    failure ??= asError(e);
+    core.stream.destroy(failure);
+    stdin.destroy();
+    zip.destroy(failure);
+    return failure;
+  };
+  const onAbort = () => teardown(signal.reason);
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  const flow = pipeline(zip.output, sink.stream);
+  try {
+    const [dumpInfo] = await Promise.all([writeZip(zip, ctx, core, config, log), flow]);
+    return { ok: true, result: await sink.done, dumpInfo };
+  } catch (e) {
+    const err = teardown(e);
+    await flow.catch(() => {});
+    await sink.abort(err).catch((ae: unknown) =>
+      log.error({ event: 'AbortFailed', code: codeOf(ae), err: describeError(ae) }, 'could not clean up after a failed dump'));
+    return { ok: false, problem: problemOf(err) };
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}

@@ -1,0 +1,63 @@
+// The S3 multipart commands the composer and the agent both send (create, complete, abort), on the
+// plain SDK commands. Part uploads are part-uploader.ts's; agent-only commands live in the agent.
+import {
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand,
+  HeadObjectCommand, type S3Client,
+} from '@aws-sdk/client-s3';
+import type { Logger } from './log.ts';
+import { describeError } from './errors.ts';
+import type { UploadedPart } from './spool/names.ts';
+
+export type { UploadedPart } from './spool/names.ts';
+export { MAX_PARTS, MIN_PART_BYTES } from './s3-limits.ts';
+
+export interface UploadTarget { client: S3Client; bucket: string; key: string }
+
+/** NoSuchUpload; RGW 16 says NoSuchKey, or a bare 404 once the upload was completed. */
+export function isGone(e: unknown): boolean {
+  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return err.name === 'NoSuchUpload' || err.name === 'NoSuchKey' || err.$metadata?.httpStatusCode === 404;
+}
+
+/** Starts a multipart upload and returns its id. */
+export async function createUpload(t: UploadTarget, signal?: AbortSignal): Promise<string> {
+  const out = await t.client.send(
+    new CreateMultipartUploadCommand({ Bucket: t.bucket, Key: t.key, ContentType: 'application/zip' }),
+    { abortSignal: signal },
+  );
+  if (!out.UploadId) throw new Error('CreateMultipartUpload returned no UploadId');
+  return out.UploadId;
+}
+
+/**
+ * Completes an upload. Ceph RGW 16 answers with an empty ETag, so when there is none we ask
+ * HeadObject, which also proves the object is really there with the size we sent.
+ */
+export async function completeUpload(
+  t: UploadTarget, uploadId: string, parts: readonly UploadedPart[], signal?: AbortSignal,
+): Promise<{ etag: string; bytes: number }> {
+  const bytes = parts.reduce((n, p) => n + p.size, 0);
+  const out = await t.client.send(new CompleteMultipartUploadCommand({
+    Bucket: t.bucket, Key: t.key, UploadId: uploadId,
+    MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
+  }), { abortSignal: signal });
+  if (out.ETag) return { etag: out.ETag, bytes };
+  const head = await t.client.send(new HeadObjectCommand({ Bucket: t.bucket, Key: t.key }), { abortSignal: signal });
+  if (head.ContentLength !== bytes) {
+    throw new Error(`completed object has ${head.ContentLength} bytes, expected ${bytes}`);
+  }
+  return { etag: head.ETag ?? '', bytes };
+}
+
+/** Aborts an upload; never throws (it is a clean-up step), returns whether S3 confirmed. */
+export async function abortUpload(t: UploadTarget, uploadId: string, log: Logger): Promise<boolean> {
+  try {
+    await t.client.send(new AbortMultipartUploadCommand({ Bucket: t.bucket, Key: t.key, UploadId: uploadId }));
+    log.info({ event: 'UploadAborted', bucket: t.bucket, key: t.key }, 'UploadAborted');
+    return true;
+  } catch (e) {
+    if (isGone(e)) return true; // already gone
+    log.warn({ event: 'UploadAbortFailed', code: 'CDC_S3_ABORT_FAILED', bucket: t.bucket, key: t.key, err: describeError(e) }, 'UploadAbortFailed');
+    return false;
+  }
+}
