@@ -4,6 +4,7 @@ import type { KernelArgs } from './args.ts';
 import type { ProcFacts } from './proc.ts';
 import type { CrashMetadata } from '../cri/index.ts';
 import type { Codec } from '../shared/config.ts';
+import { formatProblem } from '../shared/errors.ts';
 
 export const TOOL_VERSION = '0.1.0';
 
@@ -71,7 +72,7 @@ export function buildDumpInfo(i: DumpInfoInput): Record<string, unknown> {
     pod_uid: i.meta?.pod?.uid ?? null,
     proc_verified: i.proc?.verified ?? 'none',
     stdin_drained_ms: i.core.stdinDrainedMs,
-    problems: [...a.problems, ...(i.proc?.problems ?? []), ...(i.meta?.errors ?? [])].slice(0, 50),
+    problems: [...a.problems, ...(i.proc?.problems ?? []), ...(i.meta?.problems ?? []).map(formatProblem)].slice(0, 50),
     tool: 'core-dump-handler',
     tool_version: TOOL_VERSION,
   };

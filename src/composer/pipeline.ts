@@ -20,6 +20,8 @@ import { createZipWriter } from './zip/index.ts';
 import { openSink, type SinkResult } from './sinks/index.ts';
 import { deferSink } from './sinks/deferred.ts';
 import { lookupCrash, type CrashMetadata } from '../cri/index.ts';
+import { criSettings } from './cri-settings.ts';
+import { metadataEntries, podSelected } from './entries.ts';
 
 export interface ComposeInput {
   readonly args: KernelArgs;
@@ -45,7 +47,7 @@ async function crashMetadata(proc: ProcFacts | undefined, config: Config, log: L
   try {
     // Each CRI call gets COMP_CRI_TIMEOUT_MS; the whole lookup (a few calls, plus loading the gRPC
     // client) at most three times that.
-    return await lookupCrash({ cgroup: proc.cgroup, config, log, deadlineMs: 3 * config.criTimeoutMs });
+    return await lookupCrash({ cgroup: proc.cgroup, settings: criSettings(config), log, deadlineMs: 3 * config.criTimeoutMs });
   } catch (e) {
     log.warn({ event: 'CrashLookupFailed', code: 'CDC_CRI_FAILED', err: describeError(e) }, 'metadata lookup failed; dumping without pod fields');
     return undefined;
@@ -69,9 +71,9 @@ export async function compose(input: ComposeInput): Promise<ComposeResult> {
   if (proc?.problems.length) log.info({ event: 'ProcPartlyRead', problems: proc.problems.slice(0, 10) }, 'some /proc facts missing');
   const meta = await crashMetadata(proc, config, log);
   log.info({ event: 'MetadataCollected', ms: ms(), container: meta?.container, pod: meta?.pod?.name, hostCrash: meta?.hostCrash }, 'metadata collected');
-  if (meta && !meta.selected) {
+  if (!podSelected(meta, config.podSelectorLabel)) {
     stdin.destroy();
-    log.info({ event: 'DumpSkipped', pod: meta.pod?.name, label: config.podSelectorLabel }, 'pod lacks COMP_POD_SELECTOR_LABEL: no dump taken');
+    log.info({ event: 'DumpSkipped', pod: meta?.pod?.name, label: config.podSelectorLabel }, 'pod lacks COMP_POD_SELECTOR_LABEL: no dump taken');
     return { outcome: 'skipped', name: undefined };
   }
 
@@ -104,7 +106,7 @@ export async function compose(input: ComposeInput): Promise<ComposeResult> {
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     const mtime = args.timestamp ? new Date(args.timestamp * 1000) : new Date();
-    for (const e of meta?.entries ?? []) await zip.addBuffer(`${name}${e.suffix}`, e.data, { codec: 'deflate', level: 6, mtime });
+    for (const e of metadataEntries(name, meta)) await zip.addBuffer(e.name, e.data, { codec: 'deflate', level: 6, mtime });
     for (const [file, data] of Object.entries(proc?.files ?? {})) await zip.addBuffer(`${name}-proc-${file}`, data, { codec: 'deflate', level: 6, mtime });
     const entryName = config.codec === 'zstd' ? `${name}.core.zst` : `${name}.core`;
     const stats = await zip.addStream(entryName, core.stream, { codec: config.codec, level: config.compressionLevel, mtime });

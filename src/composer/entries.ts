@@ -1,0 +1,34 @@
+// The zip entries made of the CRI facts, and whether the pod wants its crashes dumped at all.
+// The entry names are the Rust original's, so existing tooling finds them:
+//   {name}-pod-info.json, {name}-runtime-info.json, {name}-ps-info.json, and for each container N
+//   of the pod (oldest first) {name}-N.log and {name}-N-image-info.json.
+import type { CrashMetadata } from '../cri/index.ts';
+
+export interface ZipEntry { name: string; data: Buffer }
+
+/** A JSON document as the zip stores it: two-space indent, a final newline. */
+export const jsonBytes = (v: unknown): Buffer => Buffer.from(JSON.stringify(v, null, 2) + '\n', 'utf8');
+
+export function metadataEntries(name: string, meta: CrashMetadata | undefined): ZipEntry[] {
+  if (!meta) return [];
+  const out: ZipEntry[] = [];
+  const doc = (suffix: string, v: unknown) => { if (v !== undefined) out.push({ name: `${name}${suffix}`, data: jsonBytes(v) }); };
+  doc('-pod-info.json', meta.podStatus);
+  doc('-runtime-info.json', meta.runtimeStatus);
+  doc('-ps-info.json', meta.podContainers);
+  meta.containers.forEach((c, n) => {
+    if (c.log) out.push({ name: `${name}-${n}.log`, data: c.log });
+    doc(`-${n}-image-info.json`, c.image);
+  });
+  return out;
+}
+
+/**
+ * COMP_POD_SELECTOR_LABEL: a crash is skipped only when a selector is set, the pod was found, its
+ * labels are known (PodSandboxStatus answered) and they lack the key. A lookup that could not
+ * check keeps the dump: capture rather than lose.
+ */
+export function podSelected(meta: CrashMetadata | undefined, selectorLabel: string): boolean {
+  if (!selectorLabel || !meta?.pod || !meta.podLabelsKnown) return true;
+  return Object.hasOwn(meta.pod.labels, selectorLabel);
+}
