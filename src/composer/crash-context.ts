@@ -9,6 +9,8 @@ import type { Logger } from '../shared/log.ts';
 import { problem, problemOf, type Problem } from '../shared/errors.ts';
 import { lookupCrash, type CrashMetadata } from '../cri/index.ts';
 import type { KernelArgs } from './args.ts';
+import { criSettings } from './cri-settings.ts';
+import { podSelected } from './entries.ts';
 import { readProcFacts, type ProcFacts } from './proc.ts';
 import { renderName } from './template.ts';
 
@@ -43,17 +45,12 @@ async function runtimeMetadata(proc: ProcFacts | undefined, config: Config, log:
   try {
     // Each CRI call gets COMP_CRI_TIMEOUT_MS; the whole lookup (a few calls, plus loading the gRPC
     // client) at most three times that.
-    return await lookupCrash({ cgroup: proc.cgroup, config, log, deadlineMs: 3 * config.criTimeoutMs });
+    return await lookupCrash({ cgroup: proc.cgroup, settings: criSettings(config), log, deadlineMs: 3 * config.criTimeoutMs });
   } catch (e) {
     const p = problemOf(e, 'CDC_CRI_FAILED');
     log.warn({ event: 'CrashLookupFailed', code: p.code, err: p.detail }, 'metadata lookup failed; dumping without pod fields');
     return undefined;
   }
-}
-
-/** The pod lacks COMP_POD_SELECTOR_LABEL: only when the pod was found and its labels are known. */
-function unselected(meta: CrashMetadata | undefined, label: string): boolean {
-  return meta !== undefined && !meta.selected && label !== '';
 }
 
 export async function gatherCrash(args: KernelArgs, config: Config, log: Logger, startedAt: number): Promise<Gathered> {
@@ -66,7 +63,7 @@ export async function gatherCrash(args: KernelArgs, config: Config, log: Logger,
   if (proc?.problems.length) log.info({ event: 'ProcPartlyRead', problems: proc.problems.slice(0, 10) }, 'some /proc facts missing');
   const meta = await runtimeMetadata(proc, config, log);
   log.info({ event: 'MetadataCollected', ms: Math.round(performance.now() - startedAt), container: meta?.container, pod: meta?.pod?.name, hostCrash: meta?.hostCrash }, 'metadata collected');
-  if (unselected(meta, config.podSelectorLabel)) {
+  if (!podSelected(meta, config.podSelectorLabel)) {
     return { skip: { code: 'CDC_POD_NOT_SELECTED', reason: `pod ${meta?.pod?.name ?? '?'} lacks COMP_POD_SELECTOR_LABEL ${config.podSelectorLabel}: no dump taken` } };
   }
 

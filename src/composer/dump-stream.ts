@@ -10,7 +10,7 @@ import { codeOf, describeError, problemOf, type Problem } from '../shared/errors
 import type { CrashContext } from './crash-context.ts';
 import { coreSource, type CoreSource } from './core-source.ts';
 import { buildDumpInfo, type DumpInfo } from './dump-info.ts';
-import { coreEntryName, dumpInfoEntry, metadataEntries } from './entries.ts';
+import { coreEntryName, dumpInfoEntry, metadataEntries, procEntries } from './entries.ts';
 import { gcPacer } from './gc-pacer.ts';
 import { openSink, type SinkResult } from './sinks/index.ts';
 import { deferSink } from './sinks/deferred.ts';
@@ -28,7 +28,7 @@ const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(Strin
 
 async function writeZip(zip: ZipWriter, ctx: CrashContext, core: CoreSource, config: Config, log: Logger): Promise<DumpInfo> {
   const mtime = ctx.crashedAt;
-  for (const e of metadataEntries(ctx)) await zip.addBuffer(e.name, e.data, { ...METADATA, mtime });
+  for (const e of [...metadataEntries(ctx.name, ctx.meta), ...procEntries(ctx.name, ctx.proc)]) await zip.addBuffer(e.name, e.data, { ...METADATA, mtime });
   const entryName = coreEntryName(ctx.name, config.codec);
   const stats = await zip.addStream(entryName, core.stream, { codec: config.codec, level: config.compressionLevel, mtime });
   const heldMs = Math.round((core.stats.drainedAt ?? performance.now()) - ctx.startedAt);

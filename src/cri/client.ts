@@ -1,6 +1,7 @@
 // CRI v1 client over @grpc/grpc-js with our own message codec (src/cri/wire.ts): no .proto file is
 // read and no reflection library is loaded, so the bundle stays one file and the load cost small.
-// Every call carries a deadline; the caller decides how long it may take.
+// Every call carries a deadline; the caller decides how long it may take. Only the calls the lookup
+// makes are here; the tests' pod lifecycle calls extend this class (test/helpers/cri-client.ts).
 import { Client, credentials, Metadata, status as Status, type ServiceError } from '@grpc/grpc-js';
 import { encode, decode, type Schema, type Decoded } from './wire.ts';
 import * as M from './messages.ts';
@@ -62,7 +63,6 @@ export class CriClient {
     this.client.close();
   }
 
-  // ---- the calls the lookup makes ----
   containerStatus(containerId: string, verbose: boolean, timeoutMs: number): Promise<M.ContainerStatusResponseView & Decoded> {
     return this.unary('RuntimeService', 'ContainerStatus', M.ContainerStatusRequest, M.ContainerStatusResponse, { container_id: containerId, verbose }, timeoutMs);
   }
@@ -79,34 +79,5 @@ export class CriClient {
   }
   imageStatus(image: string, verbose: boolean, timeoutMs: number): Promise<Decoded> {
     return this.unary('ImageService', 'ImageStatus', M.ImageStatusRequest, M.ImageStatusResponse, { image: { image }, verbose }, timeoutMs);
-  }
-
-  // ---- lifecycle calls, used by the tests to run pods ----
-  version(timeoutMs: number): Promise<Decoded> {
-    return this.unary('RuntimeService', 'Version', M.VersionRequest, M.VersionResponse, { version: 'v1' }, timeoutMs);
-  }
-  async runPodSandbox(config: Decoded, timeoutMs: number): Promise<string> {
-    const r = await this.unary<{ pod_sandbox_id?: string }>('RuntimeService', 'RunPodSandbox', M.RunPodSandboxRequest, M.RunPodSandboxResponse, { config }, timeoutMs);
-    return r.pod_sandbox_id ?? '';
-  }
-  async stopPodSandbox(podSandboxId: string, timeoutMs: number): Promise<void> {
-    await this.unary('RuntimeService', 'StopPodSandbox', M.PodSandboxIdRequest, M.Empty, { pod_sandbox_id: podSandboxId }, timeoutMs);
-  }
-  async removePodSandbox(podSandboxId: string, timeoutMs: number): Promise<void> {
-    await this.unary('RuntimeService', 'RemovePodSandbox', M.PodSandboxIdRequest, M.Empty, { pod_sandbox_id: podSandboxId }, timeoutMs);
-  }
-  async createContainer(podSandboxId: string, config: Decoded, sandboxConfig: Decoded, timeoutMs: number): Promise<string> {
-    const r = await this.unary<{ container_id?: string }>('RuntimeService', 'CreateContainer', M.CreateContainerRequest, M.ContainerIdResponse,
-      { pod_sandbox_id: podSandboxId, config, sandbox_config: sandboxConfig }, timeoutMs);
-    return r.container_id ?? '';
-  }
-  async startContainer(containerId: string, timeoutMs: number): Promise<void> {
-    await this.unary('RuntimeService', 'StartContainer', M.ContainerIdRequest, M.Empty, { container_id: containerId }, timeoutMs);
-  }
-  async stopContainer(containerId: string, graceSec: number, timeoutMs: number): Promise<void> {
-    await this.unary('RuntimeService', 'StopContainer', M.StopContainerRequest, M.Empty, { container_id: containerId, timeout: graceSec }, timeoutMs);
-  }
-  async removeContainer(containerId: string, timeoutMs: number): Promise<void> {
-    await this.unary('RuntimeService', 'RemoveContainer', M.ContainerIdRequest, M.Empty, { container_id: containerId }, timeoutMs);
   }
 }

@@ -1,11 +1,12 @@
 // Crash -> pod, container and image over the CRI, within a hard time budget.
 // The crashed process stays unreaped while we run (the composer calls this before draining stdin),
 // so: every call has a deadline, the whole lookup races a timer, and a failure anywhere yields the
-// metadata found so far plus an error line, never a lost dump.
-import type { Config } from '../shared/config.ts';
+// facts found so far plus a problem, never a lost dump. It returns facts (documents as values);
+// the composer decides what to keep and names the zip entries.
 import { redactEnv } from './redact.ts';
 import type { Logger } from '../shared/log.ts';
-import { describeError } from '../shared/errors.ts';
+import { describeError, formatProblem, problem, type Problem } from '../shared/errors.ts';
+import type { CriSettings } from './settings.ts';
 import { containerFromCgroup, type CgroupMatch } from './cgroup.ts';
 import { tailCriLog } from './log-tail.ts';
 import type { CriClient } from './client.ts';
@@ -16,17 +17,29 @@ export interface PodMetadata {
   labels: Record<string, string>; annotations: Record<string, string>;
 }
 
+/** A CRI status message and its verbose info (the runtime's JSON strings, parsed). */
+export interface StatusDocument { status: unknown; info: unknown }
+
+/** One container of the crashed pod: the tail of its log and its ImageStatus. */
+export interface ContainerFacts { log?: Buffer; image?: { image: unknown; info: unknown } }
+
 export interface CrashMetadata {
   hostCrash: boolean;
   containerId?: string; container?: string; image?: string; imageRef?: string;
   pod?: PodMetadata;
-  /** COMP_POD_SELECTOR_LABEL: false only when the pod was found and lacks the label key. */
-  selected: boolean;
-  entries: { suffix: string; data: Buffer }[];
-  errors: string[];
+  /** PodSandboxStatus answered: pod.labels is the pod's label set (else it is empty, not known). */
+  podLabelsKnown: boolean;
+  /** ContainerStatus(verbose) of the crashed container; env values redacted unless keepEnvValues. */
+  runtimeStatus?: StatusDocument;
+  /** PodSandboxStatus(verbose) of its pod. */
+  podStatus?: StatusDocument;
+  /** ListContainers of the pod, oldest first: the order of `containers`. */
+  podContainers?: { containers: unknown[] };
+  containers: ContainerFacts[];
+  problems: Problem[];
 }
 
-export interface LookupOptions { cgroup: string; config: Config; log: Logger; deadlineMs: number }
+export interface LookupOptions { cgroup: string; settings: CriSettings; log: Logger; deadlineMs: number }
 
 // Kubelet's well-known labels: a fallback when a runtime's verbose info lacks what we need.
 const L_POD_NAME = 'io.kubernetes.pod.name';
@@ -42,12 +55,7 @@ class DeadlineError extends Error {}
 
 /** Mutable state of one lookup; snapshot() copies it out, so late results never leak into a returned value. */
 class Lookup {
-  readonly meta: CrashMetadata = { hostCrash: false, selected: true, entries: [], errors: [] };
-  podInfo?: Buffer;
-  runtimeInfo?: Buffer;
-  psInfo?: Buffer;
-  perContainer: { log?: Buffer; image?: Buffer }[] = [];
-  podLabelsKnown = false;
+  readonly meta: CrashMetadata = { hostCrash: false, podLabelsKnown: false, containers: [], problems: [] };
   runtimeDown = false;
   private readonly until: number;
   private readonly perCallMs: number;
@@ -56,7 +64,7 @@ class Lookup {
   constructor(opts: LookupOptions, started: number) {
     this.opts = opts;
     this.until = started + Math.max(0, opts.deadlineMs);
-    this.perCallMs = opts.config.criTimeoutMs;
+    this.perCallMs = opts.settings.callTimeoutMs;
   }
 
   /** Time for the next call: the per-call limit, cut to what is left of the whole budget. */
@@ -69,30 +77,21 @@ class Lookup {
   fail(step: string, e: unknown): void {
     const code = (e as { grpcCode?: unknown }).grpcCode;
     if (code === UNAVAILABLE || code === DEADLINE_EXCEEDED || e instanceof DeadlineError) this.runtimeDown = true;
-    this.meta.errors.push(`CDC_CRI_FAILED: ${step}: ${describeError(e)}`);
+    this.meta.problems.push(problem('CDC_CRI_FAILED', `${step}: ${describeError(e)}`));
   }
 
+  /** Documents are replaced, never changed, once set; the containers' slots and the pod are copied. */
   snapshot(): CrashMetadata {
     const m = this.meta;
-    const entries: CrashMetadata['entries'] = [];
-    if (this.podInfo) entries.push({ suffix: '-pod-info.json', data: this.podInfo });
-    if (this.runtimeInfo) entries.push({ suffix: '-runtime-info.json', data: this.runtimeInfo });
-    if (this.psInfo) entries.push({ suffix: '-ps-info.json', data: this.psInfo });
-    this.perContainer.forEach((c, n) => {
-      if (c.log) entries.push({ suffix: `-${n}.log`, data: c.log });
-      if (c.image) entries.push({ suffix: `-${n}-image-info.json`, data: c.image });
-    });
-    const selector = this.opts.config.podSelectorLabel;
-    const selected = !(selector && m.pod && this.podLabelsKnown && !Object.hasOwn(m.pod.labels, selector));
     return {
       ...m,
       ...(m.pod ? { pod: { ...m.pod, labels: { ...m.pod.labels }, annotations: { ...m.pod.annotations } } } : {}),
-      selected, entries, errors: [...m.errors],
+      containers: m.containers.map((c) => ({ ...c })), problems: [...m.problems],
     };
   }
 }
 
-/** Runtime "info" values are JSON documents in a string map; keep them as JSON in our entries. */
+/** Runtime "info" values are JSON documents in a string map; keep them as JSON, not as strings. */
 function parseInfo(info: Record<string, string> | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(info ?? {})) {
@@ -113,8 +112,6 @@ function sandboxIdFromInfo(info: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
-const json = (v: unknown): Buffer => Buffer.from(JSON.stringify(v, null, 2) + '\n', 'utf8');
-
 async function crashedContainer(lk: Lookup, cri: CriClient, id: string): Promise<{ sandboxId?: string; podUid?: string; logPath?: string }> {
   let cs: ContainerStatusResponseView;
   try {
@@ -124,7 +121,7 @@ async function crashedContainer(lk: Lookup, cri: CriClient, id: string): Promise
     return {};
   }
   const info = parseInfo(cs.info);
-  lk.runtimeInfo = json({ status: cs.status ?? {}, info: lk.opts.config.includeProcInfo ? info : redactEnv(info) });
+  lk.meta.runtimeStatus = { status: cs.status ?? {}, info: lk.opts.settings.keepEnvValues ? info : redactEnv(info) };
   const st = cs.status ?? {};
   const labels = st.labels ?? {};
   const m = lk.meta;
@@ -174,16 +171,16 @@ async function podStatus(lk: Lookup, cri: CriClient, sandboxId: string): Promise
     lk.fail('PodSandboxStatus', e);
     return;
   }
-  lk.podInfo = json({ status: ps.status ?? {}, info: parseInfo(ps.info) });
+  lk.meta.podStatus = { status: ps.status ?? {}, info: parseInfo(ps.info) };
   const md = ps.status?.metadata ?? {};
   lk.meta.pod = {
     name: md.name ?? '', namespace: md.namespace ?? '', uid: md.uid ?? '',
     labels: { ...(ps.status?.labels ?? {}) }, annotations: { ...(ps.status?.annotations ?? {}) },
   };
-  lk.podLabelsKnown = true;
+  lk.meta.podLabelsKnown = true;
 }
 
-/** -ps-info.json and, for each container N of the pod, -N.log and -N-image-info.json. */
+/** The pod's container list and, for each container N of it, its log tail and image status. */
 async function podContainers(lk: Lookup, cri: CriClient, sandboxId: string, crashedId: string, crashedLogPath: string | undefined): Promise<void> {
   let list: ContainerView[];
   try {
@@ -194,20 +191,21 @@ async function podContainers(lk: Lookup, cri: CriClient, sandboxId: string, cras
   }
   // oldest first, so N is stable across crashes of the same pod
   list.sort((a, b) => Number(BigInt(a.created_at ?? '0') - BigInt(b.created_at ?? '0')) || (a.id ?? '').localeCompare(b.id ?? ''));
-  lk.psInfo = json({ containers: list });
-  lk.perContainer = list.map(() => ({}));
-  const { logLength } = lk.opts.config;
+  lk.meta.podContainers = { containers: list };
+  const slots: ContainerFacts[] = list.map(() => ({}));
+  lk.meta.containers = slots;
+  const { logLines } = lk.opts.settings;
   await Promise.all(list.map(async (c, n) => {
-    const slot = lk.perContainer[n]!;
+    const slot = slots[n]!;
     const id = c.id ?? '';
     const image = c.image_ref || c.image?.image;
     const imageP = image
       ? cri.imageStatus(image, false, lk.callMs()).then(
-          (r) => { slot.image = json({ image: r.image ?? null, info: parseInfo(r.info as Record<string, string> | undefined) }); },
+          (r) => { slot.image = { image: r.image ?? null, info: parseInfo(r.info as Record<string, string> | undefined) }; },
           (e) => lk.fail(`ImageStatus(${n})`, e))
       : Promise.resolve();
     const logP = (async () => {
-      if (logLength <= 0) return;
+      if (logLines <= 0) return;
       let logPath = id === crashedId ? crashedLogPath : undefined;
       if (!logPath) {
         try {
@@ -219,9 +217,9 @@ async function podContainers(lk: Lookup, cri: CriClient, sandboxId: string, cras
       }
       if (!logPath) return;
       try {
-        slot.log = await tailCriLog(logPath, logLength);
+        slot.log = await tailCriLog(logPath, logLines);
       } catch (e) {
-        lk.meta.errors.push(`CDC_CRI_LOG_UNREADABLE: container ${n} (${c.metadata?.name ?? id}): ${describeError(e)}`);
+        lk.meta.problems.push(problem('CDC_CRI_LOG_UNREADABLE', `container ${n} (${c.metadata?.name ?? id}): ${describeError(e)}`));
       }
     })();
     await Promise.all([imageP, logP]);
@@ -230,12 +228,12 @@ async function podContainers(lk: Lookup, cri: CriClient, sandboxId: string, cras
 
 async function run(lk: Lookup, match: CgroupMatch, setClient: (c: CriClient) => void): Promise<void> {
   const { CriClient: Ctor } = await import('./client.ts'); // grpc-js loads only when a container crashed
-  const cri = new Ctor(lk.opts.config.criEndpoint);
+  const cri = new Ctor(lk.opts.settings.endpoint);
   setClient(cri);
   const id = match.containerId;
   const found = await crashedContainer(lk, cri, id);
   if (lk.runtimeDown) return;
-  const sandboxId = found.sandboxId ?? (await findSandbox(lk, cri, id, found.podUid ?? match.podUid, lk.runtimeInfo !== undefined));
+  const sandboxId = found.sandboxId ?? (await findSandbox(lk, cri, id, found.podUid ?? match.podUid, lk.meta.runtimeStatus !== undefined));
   if (!sandboxId || lk.runtimeDown) return;
   await Promise.all([podStatus(lk, cri, sandboxId), podContainers(lk, cri, sandboxId, id, found.logPath)]);
 }
@@ -249,7 +247,7 @@ export async function lookupCrash(opts: LookupOptions): Promise<CrashMetadata> {
     return lk.snapshot();
   }
   lk.meta.containerId = match.containerId;
-  if (opts.config.ignoreCrio) return lk.snapshot();
+  if (opts.settings.skipRuntime) return lk.snapshot();
 
   let client: CriClient | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -261,15 +259,16 @@ export async function lookupCrash(opts: LookupOptions): Promise<CrashMetadata> {
       run(lk, match, (c) => { client = c; }).then(() => 'done' as const, (e: unknown) => { lk.fail('lookup', e); return 'done' as const; }),
       timeout,
     ]);
-    if (outcome === 'timeout') lk.meta.errors.push(`CDC_CRI_DEADLINE: lookup stopped after ${opts.deadlineMs} ms`);
+    if (outcome === 'timeout') lk.meta.problems.push(problem('CDC_CRI_DEADLINE', `lookup stopped after ${opts.deadlineMs} ms`));
   } finally {
     clearTimeout(timer);
     try { client?.close(); } catch { /* closing must never cost the dump */ }
   }
   const result = lk.snapshot();
   const ms = Date.now() - started;
-  const fields = { containerId: result.containerId, pod: result.pod?.name, namespace: result.pod?.namespace, container: result.container, ms, errors: result.errors.length };
-  if (result.errors.length) opts.log.warn({ event: 'CriLookupIncomplete', ...fields, firstError: result.errors[0] }, 'CRI lookup incomplete; dumping with what was found');
+  const fields = { containerId: result.containerId, pod: result.pod?.name, namespace: result.pod?.namespace, container: result.container, ms, problems: result.problems.length };
+  const first = result.problems[0];
+  if (first) opts.log.warn({ event: 'CriLookupIncomplete', code: first.code, ...fields, firstProblem: formatProblem(first) }, 'CRI lookup incomplete; dumping with what was found');
   else opts.log.debug({ event: 'CriLookupCompleted', ...fields }, 'CRI lookup completed');
   return result;
 }

@@ -1,7 +1,8 @@
-// Our own definitions of the few CRI v1 (package runtime.v1) messages we send or read. Field
-// numbers follow kubernetes/cri-api pkg/apis/runtime/v1/api.proto; fields we never use are left
-// out (the decoder skips them). Names keep the proto's snake_case so the JSON we store in the zip
-// reads like the API documentation.
+// Our own definitions of the few CRI v1 (package runtime.v1) messages the lookup sends or reads.
+// Field numbers follow kubernetes/cri-api pkg/apis/runtime/v1/api.proto; fields we never use are
+// left out (the decoder skips them). Names keep the proto's snake_case so the JSON we store in the
+// zip reads like the API documentation. The messages that only tests send (run a pod, create a
+// container) are in test/helpers/cri-messages.ts, built on the shared pieces exported here.
 import type { Schema } from './wire.ts';
 
 const map = 'map' as const;
@@ -12,41 +13,22 @@ export const ContainerState = ['CONTAINER_CREATED', 'CONTAINER_RUNNING', 'CONTAI
 const MountPropagation = ['PROPAGATION_PRIVATE', 'PROPAGATION_HOST_TO_CONTAINER', 'PROPAGATION_BIDIRECTIONAL'] as const;
 
 // ---- shared pieces ----
-const ImageSpec: Schema = {
+export const ImageSpec: Schema = {
   image: [1, 'string'], annotations: [2, map], user_specified_image: [18, 'string'],
   runtime_handler: [19, 'string'], image_ref: [20, 'string'],
 };
-const KeyValue: Schema = { key: [1, 'string'], value: [2, 'string'] };
 const Int64Value: Schema = { value: [1, 'int64'] };
-const NamespaceOption: Schema = {
+export const NamespaceOption: Schema = {
   network: [1, 'enum', NamespaceMode], pid: [2, 'enum', NamespaceMode], ipc: [3, 'enum', NamespaceMode], target_id: [4, 'string'],
 };
-const PodSandboxMetadata: Schema = { name: [1, 'string'], uid: [2, 'string'], namespace: [3, 'string'], attempt: [4, 'uint32'] };
-const ContainerMetadata: Schema = { name: [1, 'string'], attempt: [2, 'uint32'] };
+export const PodSandboxMetadata: Schema = { name: [1, 'string'], uid: [2, 'string'], namespace: [3, 'string'], attempt: [4, 'uint32'] };
+export const ContainerMetadata: Schema = { name: [1, 'string'], attempt: [2, 'uint32'] };
 const Mount: Schema = {
   container_path: [1, 'string'], host_path: [2, 'string'], readonly: [3, 'bool'], selinux_relabel: [4, 'bool'],
   propagation: [5, 'enum', MountPropagation],
 };
 
-// ---- version (used by the test helper to wait for readiness) ----
-export const VersionRequest: Schema = { version: [1, 'string'] };
-export const VersionResponse: Schema = {
-  version: [1, 'string'], runtime_name: [2, 'string'], runtime_version: [3, 'string'], runtime_api_version: [4, 'string'],
-};
-
 // ---- pod sandbox ----
-const LinuxPodSandboxConfig: Schema = {
-  cgroup_parent: [1, 'string'],
-  security_context: [2, 'msg', { namespace_options: [1, 'msg', NamespaceOption] }],
-};
-export const PodSandboxConfig: Schema = {
-  metadata: [1, 'msg', PodSandboxMetadata], hostname: [2, 'string'], log_directory: [3, 'string'],
-  labels: [6, map], annotations: [7, map], linux: [8, 'msg', LinuxPodSandboxConfig],
-};
-export const RunPodSandboxRequest: Schema = { config: [1, 'msg', PodSandboxConfig], runtime_handler: [2, 'string'] };
-export const RunPodSandboxResponse: Schema = { pod_sandbox_id: [1, 'string'] };
-export const PodSandboxIdRequest: Schema = { pod_sandbox_id: [1, 'string'] }; // Stop/RemovePodSandboxRequest
-export const Empty: Schema = {};
 export const PodSandboxStatusRequest: Schema = { pod_sandbox_id: [1, 'string'], verbose: [2, 'bool'] };
 const PodSandboxStatus: Schema = {
   id: [1, 'string'], metadata: [2, 'msg', PodSandboxMetadata], state: [3, 'enum', PodSandboxState],
@@ -66,17 +48,6 @@ export const ListPodSandboxResponse: Schema = {
 };
 
 // ---- containers ----
-export const ContainerConfig: Schema = {
-  metadata: [1, 'msg', ContainerMetadata], image: [2, 'msg', ImageSpec], command: [3, 'strings'], args: [4, 'strings'],
-  working_dir: [5, 'string'], envs: [6, 'msgs', KeyValue], labels: [9, map], annotations: [10, map], log_path: [11, 'string'],
-  linux: [15, 'msg', { security_context: [2, 'msg', { namespace_options: [3, 'msg', NamespaceOption] }] }],
-};
-export const CreateContainerRequest: Schema = {
-  pod_sandbox_id: [1, 'string'], config: [2, 'msg', ContainerConfig], sandbox_config: [3, 'msg', PodSandboxConfig],
-};
-export const ContainerIdResponse: Schema = { container_id: [1, 'string'] }; // CreateContainerResponse
-export const ContainerIdRequest: Schema = { container_id: [1, 'string'] }; // Start/RemoveContainerRequest
-export const StopContainerRequest: Schema = { container_id: [1, 'string'], timeout: [2, 'int64'] };
 export const ContainerStatusRequest: Schema = { container_id: [1, 'string'], verbose: [2, 'bool'] };
 const ContainerStatus: Schema = {
   id: [1, 'string'], metadata: [2, 'msg', ContainerMetadata], state: [3, 'enum', ContainerState],

@@ -3,6 +3,7 @@ import t from 'tap';
 import protobuf from 'protobufjs';
 import { encode, decode } from '../../src/cri/wire.ts';
 import * as M from '../../src/cri/messages.ts';
+import { ContainerConfig, StopContainerRequest } from '../helpers/cri-messages.ts';
 
 // The same fields written as proto text, to let protobufjs produce and read reference bytes.
 const PROTO = `
@@ -57,7 +58,7 @@ t.test('decodes what protobufjs encodes, skipping unknown fields of every wire t
 t.test('protobufjs decodes what we encode', async (t) => {
   const req = encode(M.ContainerStatusRequest, { container_id: 'abc', verbose: true });
   t.same(T('ContainerStatusRequest').toObject(T('ContainerStatusRequest').decode(req)), { containerId: 'abc', verbose: true });
-  const stop = encode(M.StopContainerRequest, { container_id: 'c', timeout: -1 });
+  const stop = encode(StopContainerRequest, { container_id: 'c', timeout: -1 });
   const s = T('StopContainerRequest').toObject(T('StopContainerRequest').decode(stop), { longs: String });
   t.same(s, { containerId: 'c', timeout: '-1' }, 'negative int64 as 10-byte varint');
 });
@@ -68,7 +69,7 @@ t.test('round trip of nested, repeated, map and enum fields', async (t) => {
     envs: [{ key: 'A', value: '1' }], labels: { a: 'b' }, log_path: 'c/0.log',
     linux: { security_context: { namespace_options: { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' } } },
   };
-  const back = decode(M.ContainerConfig, encode(M.ContainerConfig, cfg)) as any;
+  const back = decode(ContainerConfig, encode(ContainerConfig, cfg)) as any;
   // proto3 does not send defaults: ipc POD (0) comes back absent
   t.same(back, { ...cfg, linux: { security_context: { namespace_options: { network: 'NODE', pid: 'CONTAINER' } } } });
 });

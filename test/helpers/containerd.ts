@@ -8,7 +8,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CriClient } from '../../src/cri/client.ts';
+import { TestCriClient } from './cri-client.ts';
 import type { ContainerStatusView } from '../../src/cri/messages.ts';
 import type { Decoded } from '../../src/cri/wire.ts';
 
@@ -157,7 +157,7 @@ export interface TestContainerd {
   socket: string;
   /** For config.criEndpoint. */
   endpoint: string;
-  cri: CriClient;
+  cri: TestCriClient;
   runPod(opts: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }): Promise<TestPod>;
   stop(): Promise<void>;
 }
@@ -230,7 +230,7 @@ export async function startContainerd(): Promise<TestContainerd> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
-  const cri = new CriClient(`unix://${socket}`);
+  const cri = new TestCriClient(`unix://${socket}`);
   const stop = async () => {
     if (cleaned) return;
     try {
