@@ -123,7 +123,7 @@ t.test('COMP_TIMEOUT aborts cleanly: no zip, no .part, no open multipart upload'
 
 t.test('S3 cut mid-stream: confirmed parts stay in S3, the rest is spooled with a manifest; completing it loses nothing', async (t) => {
   const { startTcpProxy } = await import('../helpers/tcp-proxy.ts');
-  const { completePartialUpload } = await import('../../src/shared/spool-manifest.ts');
+  const { completePartialUpload } = await import('../../src/agent/uploader/complete-partial.ts');
   const { createHash } = await import('node:crypto');
   const b = await createTestBucket('midstream');
   t.teardown(() => b.destroy());

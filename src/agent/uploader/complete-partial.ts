@@ -12,21 +12,7 @@ import type { Logger } from '../../shared/log.ts';
 import { CdcError, describeError } from '../../shared/errors.ts';
 import { completeUpload, isGone } from '../../shared/s3-commands.ts';
 import { PartUploader } from '../../shared/part-uploader.ts';
-import { manifestInvalid, openRegular, parseManifest, readRegularText, type PartialUploadManifest } from '../../shared/spool/index.ts';
-
-/** A manifest is a few KiB even at 10,000 parts; anything far larger is not ours. */
-const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
-
-/** Reads and checks a manifest through a checked descriptor; throws CDC_MANIFEST_INVALID. */
-export async function readManifest(manifestPath: string): Promise<PartialUploadManifest> {
-  let text: string;
-  try {
-    text = (await readRegularText(manifestPath, MAX_MANIFEST_BYTES)).text;
-  } catch (e) {
-    throw manifestInvalid(manifestPath, `unreadable: ${describeError(e)}`, e);
-  }
-  return parseManifest(text, manifestPath);
-}
+import { manifestInvalid, openRegular, readManifest, type PartialUploadManifest } from '../../shared/spool/index.ts';
 
 /** Parts S3 holds for the upload, or null when the upload is gone. */
 async function listParts(client: S3Client, m: PartialUploadManifest): Promise<Map<number, { etag: string; size: number }> | null> {

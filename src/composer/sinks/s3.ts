@@ -8,7 +8,7 @@ import type { Logger } from '../../shared/log.ts';
 import { CdcError, codeOf, describeError } from '../../shared/errors.ts';
 import { abortUpload, completeUpload } from '../../shared/s3-commands.ts';
 import { PartUploader } from '../../shared/part-uploader.ts';
-import { dumpFiles, writeFileAtomic, type PartialUploadManifest, type UploadedPart } from '../../shared/spool/index.ts';
+import { dumpFiles, writeManifest, type UploadedPart } from '../../shared/spool/index.ts';
 import { SpoolFile } from './spool-file.ts';
 import { spoolHeadroom } from './spool.ts';
 import { makeSink, type Sink } from './types.ts';
@@ -86,11 +86,10 @@ export function openS3Sink(o: S3SinkOptions): Sink {
         const restBytes = await r.commit();
         signal.throwIfAborted();
         // The manifest comes last: its presence says the rest file is whole.
-        const manifest: PartialUploadManifest = {
+        await writeManifest(manifestPath, {
           version: 1, bucket, key, uploadId, partSize: config.partSizeBytes, parts: k.parts,
           restFile: files.rest, restBytes, createdAt: new Date().toISOString(),
-        };
-        await writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+        });
         manifestWritten = true;
         client.destroy();
         const bytes = k.confirmedBytes + restBytes;

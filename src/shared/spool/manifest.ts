@@ -1,8 +1,13 @@
-// Reading a partial-upload manifest (names.ts has its shape): parsed, then checked field by field,
-// since the file comes from a directory anyone with a hostPath mount could write to.
+// The partial-upload manifest on disk (names.ts has its shape): written atomically by the composer,
+// read by the agent through a checked descriptor, then checked field by field, since the file
+// comes from a directory anyone with a hostPath mount could write to.
 import { CdcError, describeError } from '../errors.ts';
 import { MAX_PARTS, MIN_PART_BYTES } from '../s3-limits.ts';
+import { readRegularText, writeFileAtomic } from './files.ts';
 import type { PartialUploadManifest } from './names.ts';
+
+/** A manifest is a few KiB even at 10,000 parts; anything far larger is not ours. */
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
 function invalid(where: string, why: string, cause?: unknown): CdcError {
   return new CdcError('CDC_MANIFEST_INVALID', `${where}: ${why}`, undefined, cause ? { cause } : undefined);
@@ -33,3 +38,19 @@ export function parseManifest(text: string, where: string): PartialUploadManifes
 }
 
 export { invalid as manifestInvalid };
+
+/** Written last, after the rest file is whole: its presence says the upload can be completed. */
+export function writeManifest(manifestPath: string, m: PartialUploadManifest): Promise<void> {
+  return writeFileAtomic(manifestPath, `${JSON.stringify(m, null, 2)}\n`);
+}
+
+/** Reads and checks a manifest; throws CDC_MANIFEST_INVALID with the reason. */
+export async function readManifest(manifestPath: string): Promise<PartialUploadManifest> {
+  let text: string;
+  try {
+    text = (await readRegularText(manifestPath, MAX_MANIFEST_BYTES)).text;
+  } catch (e) {
+    throw invalid(manifestPath, `unreadable: ${describeError(e)}`, e);
+  }
+  return parseManifest(text, manifestPath);
+}

@@ -12,7 +12,8 @@ import { createTestBucket, type TestBucket } from '../../helpers/s3.ts';
 import { startTcpProxy } from '../../helpers/tcp-proxy.ts';
 import { loadConfig, type Config } from '../../../src/shared/config.ts';
 import { openSink, type Sink } from '../../../src/composer/sinks/index.ts';
-import { completePartialUpload, readManifest } from '../../../src/shared/spool-manifest.ts';
+import { readManifest } from '../../../src/shared/spool/index.ts';
+import { completePartialUpload } from '../../../src/agent/uploader/complete-partial.ts';
 
 const MiB = 1024 * 1024;
 const log = pino({ level: 'silent' });

@@ -7,7 +7,9 @@ import pino from 'pino';
 import { createTestBucket } from '../helpers/s3.ts';
 import { startTcpProxy } from '../helpers/tcp-proxy.ts';
 import { createS3Client } from '../../src/shared/s3-client.ts';
-import { createUpload, MultipartWriteStream, PartUploader } from '../../src/shared/s3-multipart.ts';
+import { createUpload } from '../../src/shared/s3-commands.ts';
+import { PartUploader } from '../../src/shared/part-uploader.ts';
+import { MultipartWriteStream } from '../../src/agent/uploader/multipart-stream.ts';
 
 const MiB = 1024 * 1024;
 const log = pino({ level: 'silent' });

@@ -6,9 +6,10 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { AbortMultipartUploadCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import pino from 'pino';
-import { createTestBucket, type TestBucket } from '../helpers/s3.ts';
-import { createUpload, type UploadedPart } from '../../src/shared/s3-multipart.ts';
-import { completePartialUpload, writeManifest, type PartialUploadManifest } from '../../src/shared/spool-manifest.ts';
+import { createTestBucket, type TestBucket } from '../../helpers/s3.ts';
+import { createUpload } from '../../../src/shared/s3-commands.ts';
+import { writeManifest, type PartialUploadManifest, type UploadedPart } from '../../../src/shared/spool/index.ts';
+import { completePartialUpload } from '../../../src/agent/uploader/complete-partial.ts';
 
 const MiB = 1024 * 1024;
 const PART = 5 * MiB;
