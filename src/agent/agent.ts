@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Env } from '../shared/config-readers.ts';
 import { redact } from '../shared/config.ts';
-import { formatProblem } from '../shared/errors.ts';
+import { codeOf, describeError, formatProblem } from '../shared/errors.ts';
 import { createS3Client } from '../shared/s3-client.ts';
 import { completePartialUpload } from './uploader/complete-partial.ts';
 import { checkSpoolSpace } from '../shared/spool-space.ts';
@@ -122,7 +122,7 @@ export class Agent {
     const c = this.d.config;
     this.stops.push(startTriggers({
       coreDir: c.shared.coreDir, eventDir: c.shared.eventDir, useInotify: c.useInotify, intervalMs: c.intervalMs, schedule: c.schedule,
-      sweep: (t) => void this.sweep(t).catch((e) => this.d.log.error({ event: 'SweepFailed', err: String(e) }, 'sweep failed')),
+      sweep: (t) => void this.sweep(t).catch((e) => this.d.log.error({ event: 'SweepFailed', code: codeOf(e, 'CDC_UPLOAD_FAILED'), err: describeError(e) }, 'sweep failed')),
       onRecord: () => void this.processRecords().catch(() => undefined),
       log: this.d.log,
     }));

@@ -3,7 +3,7 @@
 //   install        install the composer and kernel settings, then exit
 //   remove         restore kernel settings and remove installed files (idempotent)
 //   sweep          one upload pass over the spool; exit 1 if a dump is still failing
-import { describeError, isCdcError } from '../shared/errors.ts';
+import { codeOf, describeError } from '../shared/errors.ts';
 import { stdoutLogger } from '../shared/log.ts';
 import { loadAgentConfig } from './agent-config.ts';
 import { Agent } from './agent.ts';
@@ -18,7 +18,7 @@ async function main(): Promise<number> {
   const command = (process.argv[2] ?? 'run') as Command;
   const log = stdoutLogger(process.env.AGENT_LOG_LEVEL === 'debug' ? 'debug' : 'info', 'cdc-agent');
   if (!COMMANDS.includes(command)) {
-    log.error({ event: 'CommandUnknown', command }, `usage: agent [${COMMANDS.join('|')}]`);
+    log.error({ event: 'CommandUnknown', code: 'CDC_COMMAND_UNKNOWN', command }, `usage: agent [${COMMANDS.join('|')}]`);
     return 2;
   }
   const config = loadAgentConfig(process.env);
@@ -51,13 +51,13 @@ async function run(agent: Agent, log: ReturnType<typeof stdoutLogger>): Promise<
     await agent.install();
     await agent.serve();
     agent.startTriggers();
-    void agent.sweep('startup').catch((e) => log.error({ event: 'SweepFailed', err: describeError(e) }, 'startup sweep failed'));
+    void agent.sweep('startup').catch((e) => log.error({ event: 'SweepFailed', code: codeOf(e, 'CDC_UPLOAD_FAILED'), err: describeError(e) }, 'startup sweep failed'));
   })();
   const signal = await Promise.race([stopped, started.then(() => stopped)]);
   await started.catch(() => undefined); // an install cut short by the signal is undone below
   log.info({ event: 'StopRequested', signal }, 'stopping: restoring the host first');
   // Restore the host before anything else: after the grace period the kubelet sends SIGKILL.
-  await agent.uninstall().catch((e) => log.error({ event: 'UninstallFailed', err: describeError(e) }, 'uninstall failed'));
+  await agent.uninstall().catch((e) => log.error({ event: 'UninstallFailed', code: codeOf(e, 'CDC_UNINSTALL_FAILED'), err: describeError(e) }, 'uninstall failed'));
   await Promise.race([agent.stop(), new Promise((r) => setTimeout(r, STOP_GRACE_MS).unref())]);
   log.info({ event: 'AgentStopped' }, 'agent stopped');
   return 0;
@@ -71,7 +71,7 @@ main().then(
   },
   (e: unknown) => {
     const log = stdoutLogger('info', 'cdc-agent');
-    log.error({ event: 'AgentFailed', code: isCdcError(e) ? e.code : 'CDC_INTERNAL', err: describeError(e) }, 'agent failed');
+    log.error({ event: 'AgentFailed', code: codeOf(e), err: describeError(e) }, 'agent failed');
     process.exit(1);
   },
 );

@@ -30,6 +30,12 @@ export const ErrorCodes = {
   CDC_FILE_UNSAFE: 'A file in CORE_DIR, EVENT_DIR or HOST_DIR is a symlink, not a regular file, or not owned by root; it was not read. Remove it: nothing of ours makes such files.',
   CDC_S3_PART_FAILED: 'S3 refused or did not answer a part upload; what it did not confirm was kept for the spool.',
   CDC_S3_ABORT_FAILED: 'A failed multipart upload could not be aborted; its parts stay in S3 until a lifecycle rule (AbortIncompleteMultipartUpload) removes them.',
+  CDC_RECORD_INVALID: 'A record in EVENT_DIR was unreadable, unsafe or not JSON; it was removed without posting an Event.',
+  CDC_EVENT_FAILED: 'A Kubernetes Event about a stored dump could not be posted; it is retried, and dropped after a day. Check the agent\'s RBAC (create events).',
+  CDC_INSTALL_FLAGS_DROPPED: 'The full core_pattern would pass 127 bytes; optional flags (-F, -D, -p) were dropped to fit. Shorten HOST_DIR to keep them.',
+  CDC_UNINSTALL_FAILED: 'Restoring the kernel settings on uninstall failed; check /proc/sys/kernel/core_pattern by hand (README: cleaning a node by hand).',
+  CDC_WATCH_FAILED: 'Watching a directory with inotify failed; dumps are still found by the INTERVAL and SCHEDULE sweeps.',
+  CDC_COMMAND_UNKNOWN: 'The agent was started with an unknown command; use run, install, remove or sweep.',
   CDC_MANIFEST_INVALID: 'A partial-upload manifest or its rest file is unreadable or inconsistent; the files were left on disk for an operator.',
 } as const;
 

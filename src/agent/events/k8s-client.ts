@@ -3,6 +3,7 @@
 import fs from 'node:fs/promises';
 // undici is loaded on first use: most nodes never post an event, and idle memory matters here.
 import type { Agent } from 'undici';
+import type { PodRef } from '../../shared/spool/index.ts';
 
 export const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
@@ -23,11 +24,6 @@ export async function inClusterApi(env: Readonly<Record<string, string | undefin
   return { baseUrl: `https://${h}:${port}`, token: token.trim(), dispatcher: new Agent({ connect: ca ? { ca } : {}, connectTimeout: 5_000 }) };
 }
 
-export interface PodRef {
-  name: string;
-  namespace: string;
-  uid: string;
-}
 
 export interface CoreDumpEvent {
   pod: PodRef;

@@ -5,26 +5,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../../shared/log.ts';
-import { describeError } from '../../shared/errors.ts';
+import { codeOf, describeError } from '../../shared/errors.ts';
+import { objectKey, readRegularText, RECORD_SUFFIX, type AgentRecord } from '../../shared/spool/index.ts';
 import type { AgentMetrics } from '../health/metrics.ts';
-import { postEvent, type CoreDumpEvent, type KubeApi, type PodRef } from './k8s-client.ts';
+import { postEvent, type CoreDumpEvent, type KubeApi } from './k8s-client.ts';
 
-export const RECORD_SUFFIX = '.cdc.json';
-
-export interface DumpRecord {
-  version: 1;
-  name: string;
-  zip: string;
-  storage: 's3' | 'spool' | 'partial';
-  bucket?: string;
-  key?: string;
-  pod: PodRef | null;
-  container?: string;
-  exe?: string;
-  signal?: string | number;
-  pid?: string | number;
-  timestamp?: string | number;
-}
+/** A record is a few hundred bytes; anything far larger is not the composer's. */
+const MAX_RECORD_BYTES = 64 * 1024;
 
 export interface RecordProcessorOptions {
   eventDir: string;
@@ -40,8 +27,8 @@ export interface RecordProcessorOptions {
   now?: () => number;
 }
 
-function message(r: DumpRecord, bucket: string | undefined, key: string): string {
-  const what = [r.container && `container ${r.container}`, r.exe && `exe ${r.exe}`, r.signal !== undefined && `signal ${r.signal}`].filter(Boolean).join(', ');
+function message(r: AgentRecord, bucket: string | undefined, key: string): string {
+  const what = [r.container && `container ${r.container}`, r.exe && `exe ${r.exe}`, r.signal != null && `signal ${r.signal}`].filter(Boolean).join(', ');
   return `Core dump stored at s3://${r.bucket ?? bucket ?? '?'}/${key}${what ? ` (${what})` : ''}`;
 }
 
@@ -49,23 +36,24 @@ export async function processRecords(o: RecordProcessorOptions, spoolNames: Set<
   const files = (await fs.readdir(o.eventDir).catch(() => [] as string[])).filter((f) => f.endsWith(RECORD_SUFFIX) && !f.startsWith('.'));
   for (const file of files) {
     const full = path.join(o.eventDir, file);
-    let record: DumpRecord;
+    let record: AgentRecord;
     let mtimeMs: number;
     try {
-      [record, mtimeMs] = [JSON.parse(await fs.readFile(full, 'utf8')) as DumpRecord, (await fs.stat(full)).mtimeMs];
+      const read = await readRegularText(full, MAX_RECORD_BYTES);
+      [record, mtimeMs] = [JSON.parse(read.text) as AgentRecord, read.mtimeMs];
     } catch (e) {
-      o.log.warn({ event: 'EventRecordInvalid', file, err: describeError(e) }, 'unreadable record removed');
+      o.log.warn({ event: 'EventRecordInvalid', code: codeOf(e, 'CDC_RECORD_INVALID'), file, err: describeError(e) }, 'unreadable record removed');
       await fs.rm(full, { force: true });
       continue;
     }
     const name = typeof record.name === 'string' ? record.name : file.slice(0, -RECORD_SUFFIX.length);
     if (record.storage !== 's3' && spoolNames.has(name)) continue; // not uploaded yet
-    const key = record.key ?? `${o.keyPrefix}${name}.zip`;
+    const key = record.key ?? objectKey(o.keyPrefix, name);
     await postOne(o, record, key, full, mtimeMs);
   }
 }
 
-async function postOne(o: RecordProcessorOptions, record: DumpRecord, key: string, full: string, mtimeMs: number): Promise<void> {
+async function postOne(o: RecordProcessorOptions, record: AgentRecord, key: string, full: string, mtimeMs: number): Promise<void> {
   const done = async (outcome: string) => {
     o.metrics.events.inc({ outcome });
     await fs.rm(full, { force: true });
@@ -84,11 +72,11 @@ async function postOne(o: RecordProcessorOptions, record: DumpRecord, key: strin
   } catch (e) {
     const age = (o.now ? o.now() : Date.now()) - mtimeMs;
     if (age > o.maxAgeMs) {
-      o.log.error({ event: 'EventDropped', pod: `${pod.namespace}/${pod.name}`, key, err: describeError(e) }, 'Kubernetes event could not be posted; record dropped');
+      o.log.error({ event: 'EventDropped', code: 'CDC_EVENT_FAILED', pod: `${pod.namespace}/${pod.name}`, key, err: describeError(e) }, 'Kubernetes event could not be posted; record dropped');
       await done('dropped');
     } else {
       o.metrics.events.inc({ outcome: 'failed' });
-      o.log.warn({ event: 'EventPostFailed', pod: `${pod.namespace}/${pod.name}`, key, err: describeError(e) }, 'Kubernetes event not posted; will retry');
+      o.log.warn({ event: 'EventPostFailed', code: 'CDC_EVENT_FAILED', pod: `${pod.namespace}/${pod.name}`, key, err: describeError(e) }, 'Kubernetes event not posted; will retry');
     }
   }
 }

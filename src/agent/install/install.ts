@@ -54,7 +54,7 @@ export async function install(o: InstallOptions): Promise<InstallResult> {
   // Checked before touching anything: a refused pattern leaves the host as it was.
   const { pattern, dropped } = buildCorePattern(o.hostDir);
   if (dropped.length > 0) {
-    o.log.warn({ event: 'PatternFlagsDropped', dropped, bytes: Buffer.byteLength(pattern) }, 'core_pattern over 127 bytes with every flag; optional flags dropped (shorten HOST_DIR to keep them)');
+    o.log.warn({ event: 'PatternFlagsDropped', code: 'CDC_INSTALL_FLAGS_DROPPED', dropped, bytes: Buffer.byteLength(pattern) }, 'core_pattern over 127 bytes with every flag; optional flags dropped (shorten HOST_DIR to keep them)');
   }
   try {
     for (const d of [o.hostDir, o.coreDir, o.eventDir]) await fs.mkdir(d, { recursive: true });
@@ -104,14 +104,14 @@ export async function uninstall(o: UninstallOptions): Promise<void> {
   try {
     pattern = await readSysctl(o.procSys, SYSCTLS.corePattern);
   } catch (e) {
-    o.log.warn({ event: 'SysctlUnreadable', err: describeError(e) }, 'core_pattern unreadable; leaving kernel settings alone');
+    o.log.warn({ event: 'SysctlUnreadable', code: 'CDC_UNINSTALL_FAILED', err: describeError(e) }, 'core_pattern unreadable; leaving kernel settings alone');
   }
   if (pattern !== undefined && isOurPattern(pattern, o.hostDir)) {
     // Only undo our own pattern: if someone installed another handler since, it is theirs to keep.
     const values = saved?.values ?? { [SYSCTLS.corePattern]: 'core' };
     for (const [name, value] of Object.entries(values) as [SysctlName, string][]) {
       if (name === SYSCTLS.corePattern) continue;
-      await writeSysctl(o.procSys, name, value).catch((e) => o.log.warn({ event: 'SysctlRestoreFailed', name, err: describeError(e) }, 'could not restore'));
+      await writeSysctl(o.procSys, name, value).catch((e) => o.log.warn({ event: 'SysctlRestoreFailed', code: 'CDC_UNINSTALL_FAILED', name, err: describeError(e) }, 'could not restore'));
     }
     // The pattern last, mirroring install: the composer stays reachable until the end.
     await writeSysctl(o.procSys, SYSCTLS.corePattern, values[SYSCTLS.corePattern] ?? 'core');

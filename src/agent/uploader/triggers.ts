@@ -21,10 +21,10 @@ export interface TriggerOptions {
 function watchDir(dir: string, onChange: () => void, log: Logger): fs.FSWatcher | undefined {
   try {
     const w = fs.watch(dir, { persistent: false }, () => onChange());
-    w.on('error', (e) => log.warn({ event: 'WatchFailed', dir, err: describeError(e) }, 'directory watch stopped'));
+    w.on('error', (e) => log.warn({ event: 'WatchFailed', code: 'CDC_WATCH_FAILED', dir, err: describeError(e) }, 'directory watch stopped'));
     return w;
   } catch (e) {
-    log.warn({ event: 'WatchFailed', dir, err: describeError(e) }, 'directory watch not started');
+    log.warn({ event: 'WatchFailed', code: 'CDC_WATCH_FAILED', dir, err: describeError(e) }, 'directory watch not started');
     return undefined;
   }
 }

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '../../shared/log.ts';
-import { describeError } from '../../shared/errors.ts';
+import { codeOf, describeError } from '../../shared/errors.ts';
 import type { AgentMetrics } from '../health/metrics.ts';
 import type { RetryPolicy } from '../retry-policy.ts';
 import { objectKey } from '../../shared/spool/index.ts';
@@ -134,7 +134,7 @@ export class Uploader {
       const state = o.retry.failed(c.path, describeError(e));
       o.metrics.failed.inc({ kind: c.kind });
       const alert = state.failures >= o.retry.settings.alertAfterAttempts;
-      const fields = { event: 'DumpUploadFailed', code: 'CDC_UPLOAD_FAILED', kind: c.kind, key, failures: state.failures, retryInMs: state.nextAttemptAt - this.now(), err: state.lastError };
+      const fields = { event: 'DumpUploadFailed', code: codeOf(e, 'CDC_UPLOAD_FAILED'), kind: c.kind, key, failures: state.failures, retryInMs: state.nextAttemptAt - this.now(), err: state.lastError };
       if (alert) o.log.error(fields, 'upload keeps failing; the dump stays on disk');
       else o.log.warn(fields, 'upload failed; will retry');
       return false;
@@ -154,6 +154,6 @@ export class Uploader {
       if (check.ok && this.overLimit) o.log.info({ event: 'SpoolBackUnderLimit' }, 'spool back under its limits');
       this.overLimit = !check.ok;
     }
-    if (o.afterPass) await o.afterPass(scan).catch((e) => o.log.warn({ event: 'AfterPassFailed', err: describeError(e) }, 'event records not processed'));
+    if (o.afterPass) await o.afterPass(scan).catch((e) => o.log.warn({ event: 'AfterPassFailed', code: 'CDC_EVENT_FAILED', err: describeError(e) }, 'event records not processed'));
   }
 }

@@ -1,6 +1,7 @@
 // The sink contract (docs/ARCHITECTURE.md "Sinks") and the one Writable every sink is built on.
 import { Writable } from 'node:stream';
 import type { Logger } from '../../shared/log.ts';
+import { codeOf, describeError } from '../../shared/errors.ts';
 
 export type SinkResult =
   | { kind: 's3'; bucket: string; key: string; bytes: number }
@@ -41,7 +42,7 @@ export function makeSink(build: (signal: AbortSignal) => SinkHandlers, log: Logg
     ac.abort(reason);
     await busy;
     if (result) return; // finished before the abort took effect: the result is whole, keep it
-    await h.cleanup(reason).catch((e: unknown) => log.warn({ event: 'SinkCleanupFailed', err: String(e) }, 'SinkCleanupFailed'));
+    await h.cleanup(reason).catch((e: unknown) => log.warn({ event: 'SinkCleanupFailed', code: codeOf(e), err: describeError(e) }, 'SinkCleanupFailed'));
     settle.reject(reason);
   })());
 
