@@ -1,8 +1,10 @@
 // pino loggers. The composer's stdout is /dev/null, so it logs to a file beside itself, capped by a
 // single rotation (file -> file.1) so a crash loop cannot fill the node's disk. The agent logs to stdout.
 import fs from 'node:fs';
+import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { LogLevel } from './config.ts';
+import { ensureDirSync } from './spool/files.ts';
 
 export type { Logger };
 
@@ -23,8 +25,12 @@ export function rotateIfLarge(file: string, maxBytes: number): void {
 export function fileLogger(file: string, level: LogLevel, maxBytes: number): Logger {
   rotateIfLarge(file, maxBytes);
   try {
-    // sync: each line is on disk before the next step, so a killed composer still leaves its trail.
-    const dest = pino.destination({ dest: file, sync: true, mkdir: true, mode: 0o600 });
+    // Opened by us, never through a link: a symlink planted at composer.log must not make the
+    // composer (root) append to whatever it points at. sync: each line is on disk before the next
+    // step, so a killed composer still leaves its trail.
+    ensureDirSync(path.dirname(file));
+    const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600);
+    const dest = pino.destination({ dest: fd, sync: true });
     return pino({ level, base: { pid: process.pid }, redact: REDACT }, dest);
   } catch {
     return pino({ level: 'silent' });

@@ -20,3 +20,14 @@ t.test('the composer log rotates once past its cap and never holds secrets', asy
   t.equal(fs.statSync(file).mode & 0o077, 0, 'log is private');
   rotateIfLarge(path.join(dir, 'missing.log'), 1); // no file: no throw
 });
+
+t.test('a symlink planted at the log path is not followed', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdc-log-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const victim = path.join(dir, 'victim');
+  fs.writeFileSync(victim, 'precious\n');
+  fs.symlinkSync(victim, path.join(dir, 'composer.log'));
+  const log = fileLogger(path.join(dir, 'composer.log'), 'info', 1 << 20);
+  log.info({ event: 'CrashReceived' }, 'crash received');
+  t.equal(fs.readFileSync(victim, 'utf8'), 'precious\n', 'the link target is untouched');
+});

@@ -5,8 +5,8 @@ import { CdcError } from '../../shared/errors.ts';
 
 export const CORE_PATTERN_MAX_BYTES = 127;
 
-// Order matters: the composer's argument parser reads name=value pairs, so order is free, but this
-// order keeps the seed's first flags first.
+// The composer parses name=value pairs, so the order is free; this one keeps the Rust original's
+// flags first, so its pattern and ours read alike.
 const FLAGS: readonly (readonly [string, string])[] = [
   ['-c', '%c'], ['-e', '%e'], ['-p', '%p'], ['-s', '%s'], ['-t', '%t'], ['-h', '%h'],
   ['-P', '%P'], ['-u', '%u'], ['-g', '%g'], ['-D', '%d'], ['-F', '%F'],
