@@ -4,6 +4,7 @@
 import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '../../src/shared/spool/index.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { ListMultipartUploadsCommand, ListPartsCommand } from '@aws-sdk/client-s3';
@@ -62,7 +63,8 @@ t.test('run: installs, serves health, uploads on inotify, uninstalls on SIGTERM'
   t.ok((await b.get('crash.zip')).equals(body));
   // A direct-mode record: announced at once (here: no cluster, so skipped) and removed.
   const rec = path.join(h.eventDir, 'direct.cdc.json');
-  fs.writeFileSync(rec, JSON.stringify({ version: 1, name: 'direct', zip: 'direct.zip', storage: 's3', bucket: b.name, key: 'direct.zip', pod: { name: 'p', namespace: 'n', uid: 'u' } }));
+  // Written as the composer writes it (temp + rename): a half-written record is never seen.
+  await writeFileAtomic(rec, JSON.stringify({ version: 1, name: 'direct', zip: 'direct.zip', storage: 's3', bucket: b.name, key: 'direct.zip', pod: { name: 'p', namespace: 'n', uid: 'u' } }));
   await waitFor('record handled', () => !fs.existsSync(rec));
   t.ok(a.lines.some((l) => l.event === 'EventSkipped'));
   const metrics = await (await fetch(`${base}/metrics`)).text();
