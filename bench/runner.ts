@@ -23,12 +23,13 @@ import zstd from './scenarios/baseline-zstd.ts';
 import gzipRclone from './scenarios/peer-gzip-rclone.ts';
 import pigzRclone from './scenarios/peer-pigz-rclone.ts';
 import rclone from './scenarios/peer-rclone.ts';
+import design from './scenarios/peer-design-pipeline.ts';
 import cdcStore from './scenarios/composer-direct-store.ts';
 import cdcDeflate from './scenarios/composer-direct-deflate.ts';
 import cdcZstd from './scenarios/composer-direct-zstd.ts';
 import cdcSpool from './scenarios/composer-spool.ts';
 
-const ALL: Scenario[] = [cat, gzip, pigz, zstd, gzipRclone, pigzRclone, rclone, cdcStore, cdcDeflate, cdcZstd, cdcSpool];
+const ALL: Scenario[] = [cat, gzip, pigz, zstd, gzipRclone, pigzRclone, rclone, design, cdcStore, cdcDeflate, cdcZstd, cdcSpool];
 const GiB = 2 ** 30;
 
 const log = (s: string) => console.log(s);

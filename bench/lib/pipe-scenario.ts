@@ -18,19 +18,32 @@ export function localPipe(id: string, title: string, group: Group, command: stri
   };
 }
 
-/** A pipeline ending in `rclone rcat` (defaults: 5 MiB parts, 4 at once) into the bench bucket. */
-export function rclonePipe(id: string, title: string, command: string | undefined): Scenario {
+/**
+ * A pipeline fed the core that ends by writing one object, KEY, into the bench bucket: `sink(ctx, key)`
+ * gives the shell command after `cat CORE |` and the environment it runs with.
+ */
+export function s3Pipe(id: string, title: string, sink: (ctx: RunContext, key: string) => { command: string; env: NodeJS.ProcessEnv }): Scenario {
   return {
     id, title, group: 'peer', usesS3: true,
     async run(ctx: RunContext): Promise<Sample> {
       const key = `${id.replace(/[^a-z0-9-]/gi, '-')}-${Date.now()}`;
-      const script = `set -o pipefail; cat ${sh(ctx.core.path)} | ${command ? `${command} | ` : ''}rclone rcat ${sh(`bench:${ctx.s3.bucket}/${key}`)} 2>/dev/null`;
-      // AWS_CA_BUNDLE (set on some machines) makes rclone's AWS SDK fail on a plain-http endpoint.
-      const { AWS_CA_BUNDLE: _unused, ...env } = process.env;
-      const cost = measureShell(ctx.tools.measure, script, { ...env, ...ctx.s3.rcloneEnv() });
+      const { command, env } = sink(ctx, key);
+      const cost = measureShell(ctx.tools.measure, `set -o pipefail; cat ${sh(ctx.core.path)} | ${command}`, env);
       const obj = (await ctx.s3.objects()).find((o) => o.key === key);
       if (!obj) throw new Error(`${id}: no object ${key} in the bucket`);
       return { ...cost, outBytes: obj.size };
     },
   };
+}
+
+/** A pipeline ending in `rclone rcat` (defaults: 5 MiB parts, 4 at once) into the bench bucket. */
+export function rclonePipe(id: string, title: string, command: string | undefined): Scenario {
+  return s3Pipe(id, title, (ctx, key) => {
+    // AWS_CA_BUNDLE (set on some machines) makes rclone's AWS SDK fail on a plain-http endpoint.
+    const { AWS_CA_BUNDLE: _unused, ...env } = process.env;
+    return {
+      command: `${command ? `${command} | ` : ''}rclone rcat ${sh(`bench:${ctx.s3.bucket}/${key}`)} 2>/dev/null`,
+      env: { ...env, ...ctx.s3.rcloneEnv() },
+    };
+  });
 }

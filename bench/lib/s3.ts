@@ -5,8 +5,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  AbortMultipartUploadCommand, CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand,
-  ListMultipartUploadsCommand, ListObjectsV2Command, S3Client,
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand,
+  DeleteBucketCommand, DeleteObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client, UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { ROOT, WORK } from './paths.ts';
 
@@ -41,6 +41,7 @@ export async function openS3(endpointFromEnv: string | undefined, dirFromEnv: st
   const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET } });
   const bucket = `cdc-bench-${Date.now().toString(36)}`;
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  await warmUp(client, bucket);
 
   const objects = async () => {
     const out = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
@@ -68,6 +69,18 @@ export async function openS3(endpointFromEnv: string | undefined, dirFromEnv: st
       if (own) execFileSync('bash', [SCRIPT, 'down', OWN_DIR], { stdio: 'ignore' });
     },
   };
+}
+
+/**
+ * One tiny multipart upload, deleted again: a fresh RGW creates its data and multipart pools on the
+ * first upload (seconds of wall time), which would otherwise land in whichever scenario runs first.
+ */
+async function warmUp(client: S3Client, bucket: string): Promise<void> {
+  const Key = 'warm-up';
+  const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key }));
+  const { ETag } = await client.send(new UploadPartCommand({ Bucket: bucket, Key, UploadId, PartNumber: 1, Body: Buffer.from('warm-up') }));
+  await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag }] } }));
+  await client.send(new DeleteObjectCommand({ Bucket: bucket, Key }));
 }
 
 /** utime + stime of the RGW and OSD processes named by pid files in DIR/run (CLK_TCK is 100 on Linux). */

@@ -1,0 +1,30 @@
+// The two shipped bundles and the esbuild options that make them: one place, shared by build.mjs
+// (which writes them) and test/native-free/dependencies.test.ts (which checks, from esbuild's
+// metafile, that package.json `dependencies` names exactly the packages they bundle).
+import type { BuildOptions } from 'esbuild';
+
+export const BUNDLES = [
+  { entry: 'src/composer/main.ts', file: 'cdc.cjs' },
+  { entry: 'src/agent/main.ts', file: 'agent.cjs' },
+];
+
+/** Optional peers that pino and the AWS SDK probe for but never need here. */
+export const EXTERNAL = ['pino-pretty', 'aws-crt', '@aws-sdk/signature-v4-crt'];
+
+export function bundleOptions(entry: string, outfile: string): BuildOptions {
+  return {
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node24',
+    minify: true,
+    keepNames: true,
+    sourcemap: false,
+    legalComments: 'none',
+    logLevel: 'warning',
+    external: EXTERNAL,
+    define: { 'process.env.CDC_BUNDLED': '"1"' },
+  };
+}
