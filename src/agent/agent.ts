@@ -59,7 +59,7 @@ export class Agent {
         coreDir: s.coreDir, bucket: s.s3.bucket, keyPrefix: s.s3.keyPrefix,
         partSizeBytes: s.partSizeBytes, queueSize: s.uploadConcurrency, minFileAgeMs: d.config.minFileAgeMs,
         client: this.client, log: d.log, metrics: this.metrics, retry: new RetryPolicy(d.config.retry),
-        completePartial: completePartialUpload,
+        completePartial: (client, file, log) => completePartialUpload(client, file, log, { bucket: s.s3.bucket, keyPrefix: s.s3.keyPrefix }),
         spoolCheck: (dir) => checkSpoolSpace(dir, { maxBytes: s.spoolMaxBytes, minFreeBytes: s.spoolMinFreeBytes }),
         afterPass: () => this.processRecords(),
         followUp: opts.followUp,

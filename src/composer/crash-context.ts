@@ -11,8 +11,8 @@ import { lookupCrash, type CrashMetadata } from '../cri/index.ts';
 import type { KernelArgs } from './args.ts';
 import { criSettings } from './cri-settings.ts';
 import { podSelected } from './entries.ts';
-import { readProcFacts, type ProcFacts } from './proc.ts';
-import { renderName } from './template.ts';
+import { pidOfPidfd, readProcFacts, type ProcFacts } from './proc.ts';
+import { renderName, uniqueName } from './template.ts';
 
 export interface CrashContext {
   readonly args: KernelArgs;
@@ -58,8 +58,14 @@ export async function gatherCrash(args: KernelArgs, config: Config, log: Logger,
   if (args.rlimitCore === 0n && !config.ignoreRlimit) {
     return { skip: { code: 'CDC_RLIMIT_ZERO', reason: 'RLIMIT_CORE is 0: no dump taken' } };
   }
-  const pid = args.globalPid ?? args.pid;
+  // %p is the pid in the crashed process's own pid namespace: on the host's /proc it may name
+  // another process. Only %P (or the pid a %F pidfd pins) says which process crashed.
+  const pid = args.globalPid ?? (args.pidfd === undefined ? undefined : pidOfPidfd(args.pidfd));
+  const unverified = pid === undefined && args.pid !== undefined
+    ? [problem('CDC_PROC_UNVERIFIED', 'core_pattern passes %p but neither %P nor %F: /proc was not read, so pod, container and process facts are unknown. Add -P=%P to core_pattern (the agent installs it)')]
+    : [];
   const proc = pid === undefined ? undefined : readProcFacts({ pid, pidfd: args.pidfd, includeProcInfo: config.includeProcInfo });
+  if (unverified.length) log.warn({ event: 'ProcNotRead', code: 'CDC_PROC_UNVERIFIED' }, unverified[0]!.detail);
   if (proc?.problems.length) log.info({ event: 'ProcPartlyRead', problems: proc.problems.slice(0, 10) }, 'some /proc facts missing');
   const meta = await runtimeMetadata(proc, config, log);
   log.info({ event: 'MetadataCollected', ms: Math.round(performance.now() - startedAt), container: meta?.container, pod: meta?.pod?.name, hostCrash: meta?.hostCrash }, 'metadata collected');
@@ -73,14 +79,16 @@ export async function gatherCrash(args: KernelArgs, config: Config, log: Logger,
     exe_name: args.exeName ?? proc?.comm, pid: args.pid, signal: args.signal, limit_size: args.rlimitCoreRaw,
     pathname: args.pathname, namespace: meta?.pod?.namespace, podname: meta?.pod?.name, container: meta?.container,
   }, uuid);
-  const nameProblems = rendered.problems.map((p) => problem('CDC_TEMPLATE_INVALID', p));
-  if (nameProblems.length) log.warn({ event: 'TemplateProblem', code: 'CDC_TEMPLATE_INVALID', problems: rendered.problems }, 'filename template problem');
+  const unique = uniqueName(config.filenameTemplate, rendered.name, uuid);
+  const templateProblems = unique.problem ? [...rendered.problems, unique.problem] : rendered.problems;
+  const nameProblems = templateProblems.map((p) => problem('CDC_TEMPLATE_INVALID', p));
+  if (nameProblems.length) log.warn({ event: 'TemplateProblem', code: 'CDC_TEMPLATE_INVALID', problems: templateProblems }, 'filename template problem');
 
   const ctx: CrashContext = {
-    args, proc, meta, uuid, name: rendered.name, nodeHostname: os.hostname(),
+    args, proc, meta, uuid, name: unique.name, nodeHostname: os.hostname(),
     crashedAt: args.timestamp ? new Date(args.timestamp * 1000) : new Date(),
     startedAt,
-    problems: Object.freeze([...args.problems, ...(proc?.problems ?? []), ...(meta?.problems ?? []), ...nameProblems]),
+    problems: Object.freeze([...args.problems, ...unverified, ...(proc?.problems ?? []), ...(meta?.problems ?? []), ...nameProblems]),
   };
   return { ctx: Object.freeze(ctx) };
 }

@@ -79,7 +79,8 @@ export function readProcFacts(opts: ReadProcOptions): ProcFacts {
   const statBefore = read(`${dir}/stat`, problems)?.toString('latin1');
   const status = read(`${dir}/status`, problems)?.toString('utf8');
   const cgroup = read(`${dir}/cgroup`, problems)?.toString('utf8');
-  const cmdlineBuf = read(`${dir}/cmdline`, problems, 64 * 1024);
+  // The command line often holds secrets (--password=...): only with COMP_INCLUDE_PROC_INFO.
+  const cmdlineBuf = opts.includeProcInfo ? read(`${dir}/cmdline`, problems, 64 * 1024) : undefined;
   let exe: string | undefined;
   try {
     exe = fs.readlinkSync(`${dir}/exe`);

@@ -44,3 +44,18 @@ export function renderName(template: string, values: TemplateValues, fallback: s
   }
   return { name, problems };
 }
+
+const UUID_VAR = /\{\{\s*uuid\s*\}\}|\{\s*uuid\s*\}/;
+
+/**
+ * A name that no other dump can have: a template without {uuid} would let two crashes of the same
+ * program in the same second overwrite each other (in S3 and in the spool), so the uuid is added.
+ */
+export function uniqueName(template: string, name: string, uuid: string): { name: string; problem?: string } {
+  if (UUID_VAR.test(template)) return { name };
+  const suffix = `-${safeSegment(uuid)}`;
+  return {
+    name: `${name.slice(0, MAX_NAME - suffix.length)}${suffix}`,
+    problem: `template ${JSON.stringify(template.slice(0, 80))} has no {uuid}: "${suffix}" was added so that no dump replaces another`,
+  };
+}

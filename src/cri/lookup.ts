@@ -3,7 +3,7 @@
 // so: every call has a deadline, the whole lookup races a timer, and a failure anywhere yields the
 // facts found so far plus a problem, never a lost dump. It returns facts (documents as values);
 // the composer decides what to keep and names the zip entries.
-import { redactEnv } from './redact.ts';
+import { dropConfigAnnotations, redactEnv, withoutConfig } from './redact.ts';
 import type { Logger } from '../shared/log.ts';
 import { describeError, formatProblem, problem, type Problem } from '../shared/errors.ts';
 import type { CriSettings } from './settings.ts';
@@ -121,7 +121,7 @@ async function crashedContainer(lk: Lookup, cri: CriClient, id: string): Promise
     return {};
   }
   const info = parseInfo(cs.info);
-  lk.meta.runtimeStatus = { status: cs.status ?? {}, info: lk.opts.settings.keepEnvValues ? info : redactEnv(info) };
+  lk.meta.runtimeStatus = dropConfigAnnotations({ status: cs.status ?? {}, info: lk.opts.settings.keepEnvValues ? info : redactEnv(info) });
   const st = cs.status ?? {};
   const labels = st.labels ?? {};
   const m = lk.meta;
@@ -171,11 +171,11 @@ async function podStatus(lk: Lookup, cri: CriClient, sandboxId: string): Promise
     lk.fail('PodSandboxStatus', e);
     return;
   }
-  lk.meta.podStatus = { status: ps.status ?? {}, info: parseInfo(ps.info) };
+  lk.meta.podStatus = dropConfigAnnotations({ status: ps.status ?? {}, info: parseInfo(ps.info) });
   const md = ps.status?.metadata ?? {};
   lk.meta.pod = {
     name: md.name ?? '', namespace: md.namespace ?? '', uid: md.uid ?? '',
-    labels: { ...(ps.status?.labels ?? {}) }, annotations: { ...(ps.status?.annotations ?? {}) },
+    labels: { ...(ps.status?.labels ?? {}) }, annotations: withoutConfig(ps.status?.annotations ?? {}),
   };
   lk.meta.podLabelsKnown = true;
 }

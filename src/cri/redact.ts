@@ -19,3 +19,29 @@ export function redactEnv(value: unknown): unknown {
   }
   return out;
 }
+
+/**
+ * Annotations that hold a whole object's configuration: `kubectl apply` keeps the applied manifest
+ * (env values included) in last-applied-configuration. Dropped from every document we store.
+ */
+export const CONFIG_ANNOTATIONS: readonly string[] = ['kubectl.kubernetes.io/last-applied-configuration'];
+
+/** An annotation map without the configuration-carrying keys. */
+export function withoutConfig<V>(annotations: Record<string, V>): Record<string, V> {
+  const out: Record<string, V> = {};
+  for (const [k, v] of Object.entries(annotations)) if (!CONFIG_ANNOTATIONS.includes(k)) out[k] = v;
+  return out;
+}
+
+/** A copy of a runtime document with configuration-carrying annotations removed, at any depth. */
+export function dropConfigAnnotations<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(dropConfigAnnotations) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    out[k] = k === 'annotations' && v && typeof v === 'object' && !Array.isArray(v)
+      ? withoutConfig(v as Record<string, unknown>)
+      : dropConfigAnnotations(v);
+  }
+  return out as T;
+}

@@ -11,6 +11,7 @@ export const ErrorCodes = {
   CDC_ENVFILE_LINE: 'A line of the .env file could not be parsed; it was ignored. Use KEY=value lines.',
   CDC_ARGS_INVALID: 'A core_pattern argument was missing or malformed; the dump was still taken. Check the installed core_pattern.',
   CDC_PROC_UNREADABLE: 'Facts about the crashed process could not be read from /proc; the dump was still taken with fewer fields.',
+  CDC_PROC_UNVERIFIED: 'core_pattern gives no host pid (%P) or pidfd (%F), so the crashed process cannot be told apart from another with its namespace pid; /proc was not read. Add -P=%P to core_pattern.',
   CDC_PID_REUSED: 'The pid no longer names the crashed process (pid reuse); /proc facts were discarded.',
   CDC_S3_UNREACHABLE: 'S3 could not be reached or refused the upload at its start; the dump was spooled to disk for the agent.',
   CDC_S3_MIDSTREAM: 'S3 failed during the upload; the rest of the dump was spooled with a manifest the agent completes.',
@@ -36,6 +37,7 @@ export const ErrorCodes = {
   CDC_UNINSTALL_FAILED: 'Restoring the kernel settings on uninstall failed; check /proc/sys/kernel/core_pattern by hand (README: cleaning a node by hand).',
   CDC_WATCH_FAILED: 'Watching a directory with inotify failed; dumps are still found by the INTERVAL and SCHEDULE sweeps.',
   CDC_COMMAND_UNKNOWN: 'The agent was started with an unknown command; use run, install, remove or sweep.',
+  CDC_KEY_EXISTS: 'The object key of a dump already holds an object; it was not replaced, and the dump stays on disk for an operator. Check S3_KEY_PREFIX and what else writes to the bucket.',
   CDC_MANIFEST_INVALID: 'A partial-upload manifest or its rest file is unreadable or inconsistent; the files were left on disk for an operator.',
 } as const;
 

@@ -5,7 +5,7 @@ import {
   HeadObjectCommand, type S3Client,
 } from '@aws-sdk/client-s3';
 import type { Logger } from './log.ts';
-import { describeError } from './errors.ts';
+import { CdcError, describeError } from './errors.ts';
 import type { UploadedPart } from './spool/names.ts';
 
 export type { UploadedPart } from './spool/names.ts';
@@ -19,6 +19,23 @@ export function isGone(e: unknown): boolean {
   return err.name === 'NoSuchUpload' || err.name === 'NoSuchKey' || err.$metadata?.httpStatusCode === 404;
 }
 
+/** The size of the object at the target's key, or undefined when there is none. */
+export async function existingObject(t: UploadTarget, signal?: AbortSignal): Promise<{ bytes: number } | undefined> {
+  try {
+    const head = await t.client.send(new HeadObjectCommand({ Bucket: t.bucket, Key: t.key }), { abortSignal: signal });
+    return { bytes: head.ContentLength ?? 0 };
+  } catch (e) {
+    if (isGone(e)) return undefined;
+    throw e;
+  }
+}
+
+/** Refuses a key that already holds an object: a dump never replaces another (CDC_KEY_EXISTS). */
+export async function assertNoObject(t: UploadTarget, signal?: AbortSignal): Promise<void> {
+  const found = await existingObject(t, signal);
+  if (found) throw new CdcError('CDC_KEY_EXISTS', `s3://${t.bucket}/${t.key} already holds ${found.bytes} bytes`);
+}
+
 /** Starts a multipart upload and returns its id. */
 export async function createUpload(t: UploadTarget, signal?: AbortSignal): Promise<string> {
   const out = await t.client.send(
@@ -30,15 +47,17 @@ export async function createUpload(t: UploadTarget, signal?: AbortSignal): Promi
 }
 
 /**
- * Completes an upload. Ceph RGW 16 answers with an empty ETag, so when there is none we ask
- * HeadObject, which also proves the object is really there with the size we sent.
+ * Completes an upload, never over an existing object where the store honours If-None-Match (AWS
+ * does; Ceph RGW 16 ignores it on this call, so callers also check before they start). RGW 16
+ * answers with an empty ETag, so when there is none we ask HeadObject, which also proves the
+ * object is really there with the size we sent.
  */
 export async function completeUpload(
   t: UploadTarget, uploadId: string, parts: readonly UploadedPart[], signal?: AbortSignal,
 ): Promise<{ etag: string; bytes: number }> {
   const bytes = parts.reduce((n, p) => n + p.size, 0);
   const out = await t.client.send(new CompleteMultipartUploadCommand({
-    Bucket: t.bucket, Key: t.key, UploadId: uploadId,
+    Bucket: t.bucket, Key: t.key, UploadId: uploadId, IfNoneMatch: '*',
     MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
   }), { abortSignal: signal });
   if (out.ETag) return { etag: out.ETag, bytes };

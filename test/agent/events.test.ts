@@ -13,7 +13,7 @@ import { memoryLogger, scratchHost } from './helpers.ts';
 
 interface Seen { method: string; url: string; auth: string; body: Record<string, any> }
 
-async function fakeApi(dir: string, status = () => 201) {
+async function fakeApi(dir: string, status: (s: Seen) => number = () => 201) {
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
     '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'ca.crt')], { stdio: 'ignore' });
   const seen: Seen[] = [];
@@ -22,7 +22,7 @@ async function fakeApi(dir: string, status = () => 201) {
     req.on('data', (c) => (body += c));
     req.on('end', () => {
       seen.push({ method: req.method!, url: req.url!, auth: String(req.headers.authorization), body: JSON.parse(body) });
-      const code = status();
+      const code = status(seen.at(-1)!);
       res.writeHead(code, { 'content-type': 'application/json' });
       res.end(JSON.stringify(code < 300 ? { kind: 'Event' } : { kind: 'Status', message: 'nope' }));
     });
@@ -61,6 +61,7 @@ t.test('records become Events on the pod, in order of their storage', async (t) 
   const [first] = api.seen;
   t.equal(first!.method, 'POST');
   t.equal(first!.url, '/api/v1/namespaces/shop/events');
+  t.match(await metrics.registry.metrics(), /cdc_agent_dumps_total\{storage="s3"\} 2/, 'direct-mode dumps (the pod one and the host crash) count in /metrics');
   t.equal(first!.auth, 'Bearer sa-token');
   t.match(first!.body, {
     apiVersion: 'v1', kind: 'Event', reason: 'CoreDumpStored', type: 'Warning',
@@ -96,9 +97,50 @@ t.test('outside a cluster records are removed without posting; a record failing 
   t.same(fs.readdirSync(h.eventDir), []);
   t.ok(mem.events().includes('EventSkipped'));
   record(h.eventDir, 'b', 's3');
-  const unreachable = { baseUrl: 'https://127.0.0.1:1', token: 't', dispatcher: new (await import('undici')).Agent() };
+  const unreachable = { baseUrl: 'https://127.0.0.1:1', tokenFile: '/dev/null', dispatcher: new (await import('undici')).Agent() };
   await new Promise((r) => setTimeout(r, 5));
   await processRecords({ eventDir: h.eventDir, bucket: 'b', keyPrefix: '', nodeName: undefined, api: async () => unreachable, log: mem.log, metrics, maxAgeMs: 1 }, new Set());
   t.same(fs.readdirSync(h.eventDir), []);
   t.ok(mem.events().includes('EventDropped'));
+});
+
+t.test('the service account token is read per post: a rotated token is used, and a 401 reads it again', async (t) => {
+  const h = scratchHost();
+  const sa = path.join(h.root, 'sa');
+  fs.mkdirSync(sa);
+  const tokenFile = path.join(sa, 'token');
+  // The API server accepts only the current token; the kubelet rotates the file meanwhile.
+  let current = 'Bearer sa-token';
+  const api = await fakeApi(sa, (s) => {
+    if (s.auth === current) return 201;
+    return 401;
+  });
+  t.teardown(async () => { await api.close(); h.cleanup(); });
+  const mem = memoryLogger();
+  const kube = await inClusterApi(api.env, sa);
+  const o: RecordProcessorOptions = {
+    eventDir: h.eventDir, bucket: 'dumps', keyPrefix: 'pre/', nodeName: 'node-a',
+    api: async () => kube, log: mem.log, metrics: new AgentMetrics({ defaultMetrics: false }), maxAgeMs: 3600_000,
+  };
+  record(h.eventDir, 'one', 's3');
+  await processRecords(o, new Set());
+  fs.writeFileSync(tokenFile, 'rotated-1\n'); // rotation between two posts, same KubeApi
+  current = 'Bearer rotated-1';
+  record(h.eventDir, 'two', 's3');
+  await processRecords(o, new Set());
+  t.same(api.seen.map((s) => s.auth), ['Bearer sa-token', 'Bearer rotated-1'], 'each post reads the file');
+
+  // Rotation racing a post: the server already wants the new token when the old one arrives.
+  current = 'Bearer rotated-2';
+  const realRead = fs.promises.readFile;
+  let reads = 0;
+  t.teardown(() => { fs.promises.readFile = realRead; });
+  fs.promises.readFile = (async (...args: Parameters<typeof realRead>) => {
+    if (String(args[0]) === tokenFile && ++reads === 2) fs.writeFileSync(tokenFile, 'rotated-2\n');
+    return realRead(...args);
+  }) as typeof realRead;
+  record(h.eventDir, 'three', 's3');
+  await processRecords(o, new Set());
+  t.same(api.seen.slice(2).map((s) => s.auth), ['Bearer rotated-1', 'Bearer rotated-2'], 'a 401 is retried once with the file read again');
+  t.notOk(fs.existsSync(path.join(h.eventDir, 'three.cdc.json')), 'posted, so the record is gone');
 });

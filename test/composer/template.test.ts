@@ -1,5 +1,5 @@
 import t from 'tap';
-import { renderName, safeSegment } from '../../src/composer/template.ts';
+import { renderName, safeSegment, uniqueName } from '../../src/composer/template.ts';
 import { DEFAULT_FILENAME_TEMPLATE } from '../../src/shared/config.ts';
 
 const base = { uuid: 'u-1', timestamp: 123123123, hostname: 'ahostname', exe_name: 'anexe', pid: 2, signal: 9 };
@@ -38,4 +38,14 @@ t.test('a hostile template is sanitised too; an unusable one falls back to the u
 
 t.test('missing values read "unknown"', async (t) => {
   t.equal(renderName('{namespace}-{pid}', { pid: 1 }, 'u').name, 'unknown-1');
+});
+
+t.test('a template without {uuid} gets the uuid added, so no dump replaces another', async (t) => {
+  const a = uniqueName('{exe_name}-{pid}', 'anexe-2', 'aaaa-1111');
+  const b = uniqueName('{exe_name}-{pid}', 'anexe-2', 'bbbb-2222');
+  t.equal(a.name, 'anexe-2-aaaa-1111');
+  t.not(a.name, b.name, 'two crashes of the same program in the same second differ');
+  t.match(a.problem, /has no \{uuid\}/);
+  t.same(uniqueName('{{ uuid }}-{pid}', 'u-2', 'u'), { name: 'u-2' }, 'with {uuid} the name is kept');
+  t.ok(uniqueName('{exe_name}', 'e'.repeat(160), 'x'.repeat(36)).name.length <= 160, 'the suffix fits the length cap');
 });

@@ -9,8 +9,13 @@ export const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 export interface KubeApi {
   baseUrl: string;
-  token: string;
+  /** The projected service account token; the kubelet rotates it (about hourly), so it is read per request. */
+  tokenFile: string;
   dispatcher: Agent;
+}
+
+async function readToken(api: KubeApi): Promise<string> {
+  return (await fs.readFile(api.tokenFile, 'utf8')).trim();
 }
 
 /** The in-cluster API, or undefined outside Kubernetes. Token and CA are read from saDir. */
@@ -18,10 +23,11 @@ export async function inClusterApi(env: Readonly<Record<string, string | undefin
   const host = env.KUBERNETES_SERVICE_HOST;
   const port = env.KUBERNETES_SERVICE_PORT ?? '443';
   if (!host) return undefined;
-  const [token, ca] = await Promise.all([fs.readFile(`${saDir}/token`, 'utf8'), fs.readFile(`${saDir}/ca.crt`, 'utf8').catch(() => undefined)]);
+  const ca = await fs.readFile(`${saDir}/ca.crt`, 'utf8').catch(() => undefined);
+  await fs.access(`${saDir}/token`); // no token: not usable, said now rather than at the first post
   const h = host.includes(':') ? `[${host}]` : host; // IPv6 service address
   const { Agent } = await import('undici');
-  return { baseUrl: `https://${h}:${port}`, token: token.trim(), dispatcher: new Agent({ connect: ca ? { ca } : {}, connectTimeout: 5_000 }) };
+  return { baseUrl: `https://${h}:${port}`, tokenFile: `${saDir}/token`, dispatcher: new Agent({ connect: ca ? { ca } : {}, connectTimeout: 5_000 }) };
 }
 
 
@@ -54,16 +60,20 @@ export function eventBody(e: CoreDumpEvent): Record<string, unknown> {
 }
 
 export async function postEvent(api: KubeApi, e: CoreDumpEvent): Promise<void> {
-  // Token re-read per call would cover rotation; the caller refreshes KubeApi instead (see records.ts).
   const { request } = await import('undici');
-  const res = await request(`${api.baseUrl}/api/v1/namespaces/${encodeURIComponent(e.pod.namespace)}/events`, {
-    method: 'POST',
-    dispatcher: api.dispatcher,
-    headers: { authorization: `Bearer ${api.token}`, 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify(eventBody(e)),
-    headersTimeout: 10_000,
-    bodyTimeout: 10_000,
-  });
-  const text = await res.body.text();
-  if (res.statusCode >= 300) throw new Error(`POST event: HTTP ${res.statusCode} ${text.slice(0, 200)}`);
+  const post = async () => {
+    const res = await request(`${api.baseUrl}/api/v1/namespaces/${encodeURIComponent(e.pod.namespace)}/events`, {
+      method: 'POST',
+      dispatcher: api.dispatcher,
+      headers: { authorization: `Bearer ${await readToken(api)}`, 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(eventBody(e)),
+      headersTimeout: 10_000,
+      bodyTimeout: 10_000,
+    });
+    return { status: res.statusCode, text: await res.body.text() };
+  };
+  let res = await post();
+  // A 401 may be a token rotated between our read and the server's check: read it again, once.
+  if (res.status === 401) res = await post();
+  if (res.status >= 300) throw new Error(`POST event: HTTP ${res.status} ${res.text.slice(0, 200)}`);
 }

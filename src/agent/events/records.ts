@@ -10,6 +10,8 @@ import { objectKey, readRegularText, RECORD_SUFFIX, type AgentRecord } from '../
 import type { AgentMetrics } from '../health/metrics.ts';
 import { postEvent, type CoreDumpEvent, type KubeApi } from './k8s-client.ts';
 
+const STORAGES: readonly string[] = ['s3', 'spool', 'partial'];
+
 /** A record is a few hundred bytes; anything far larger is not the composer's. */
 const MAX_RECORD_BYTES = 64 * 1024;
 
@@ -56,6 +58,7 @@ export async function processRecords(o: RecordProcessorOptions, spoolNames: Set<
 async function postOne(o: RecordProcessorOptions, record: AgentRecord, key: string, full: string, mtimeMs: number): Promise<void> {
   const done = async (outcome: string) => {
     o.metrics.events.inc({ outcome });
+    o.metrics.dumps.inc({ storage: STORAGES.includes(record.storage) ? record.storage : 'unknown' }); // bounded labels
     await fs.rm(full, { force: true });
   };
   const pod = record.pod;

@@ -13,6 +13,7 @@ export class AgentMetrics {
   readonly spoolOverLimit = new Gauge({ name: 'cdc_agent_spool_over_limit', help: '1 when the spool is over SPOOL_MAX_BYTES or the disk under SPOOL_MIN_FREE_BYTES (new spools are refused).', registers: [this.registry] });
   readonly lastSuccess = new Gauge({ name: 'cdc_agent_last_upload_success_timestamp_seconds', help: 'Unix time of the last successful upload.', registers: [this.registry] });
   readonly sweeps = new Counter({ name: 'cdc_agent_sweeps_total', help: 'Passes over CORE_DIR.', labelNames: ['trigger'], registers: [this.registry] });
+  readonly dumps = new Counter({ name: 'cdc_agent_dumps_total', help: 'Dumps the composer stored on this node, by storage: s3 (direct upload), spool or partial; counted from its records.', labelNames: ['storage'], registers: [this.registry] });
   readonly events = new Counter({ name: 'cdc_agent_k8s_events_total', help: 'Kubernetes Events about stored dumps, by outcome.', labelNames: ['outcome'], registers: [this.registry] });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {

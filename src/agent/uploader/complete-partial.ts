@@ -12,7 +12,7 @@ import type { Logger } from '../../shared/log.ts';
 import { CdcError, describeError } from '../../shared/errors.ts';
 import { completeUpload, isGone } from '../../shared/s3-commands.ts';
 import { PartUploader } from '../../shared/part-uploader.ts';
-import { manifestInvalid, openRegular, readManifest, type PartialUploadManifest } from '../../shared/spool/index.ts';
+import { dumpFiles, manifestInvalid, MANIFEST_SUFFIX, objectKey, openRegular, readManifest, type PartialUploadManifest } from '../../shared/spool/index.ts';
 
 /** Parts S3 holds for the upload, or null when the upload is gone. */
 async function listParts(client: S3Client, m: PartialUploadManifest): Promise<Map<number, { etag: string; size: number }> | null> {
@@ -76,10 +76,30 @@ async function uploadRest(
  * upload and the object is not there either, CDC_MANIFEST_INVALID on inconsistent files, and the
  * S3 error itself for a transient failure (retry later).
  */
+export interface PartialTarget {
+  /** The configured bucket and key prefix: a manifest naming anything else is refused. */
+  readonly bucket?: string;
+  readonly keyPrefix?: string;
+  readonly concurrency?: number;
+}
+
+/**
+ * A manifest comes from a directory others can write to: it may only finish the dump it is named
+ * for, in the configured bucket, under the configured prefix, from its own rest file.
+ */
+function checkTarget(m: PartialUploadManifest, manifestPath: string, t: PartialTarget): void {
+  const name = path.basename(manifestPath).slice(0, -MANIFEST_SUFFIX.length);
+  if (t.bucket !== undefined && m.bucket !== t.bucket) throw manifestInvalid(manifestPath, `names bucket ${JSON.stringify(m.bucket)}, not the configured ${JSON.stringify(t.bucket)}`);
+  if (t.keyPrefix !== undefined && m.key !== objectKey(t.keyPrefix, name)) throw manifestInvalid(manifestPath, `names key ${JSON.stringify(m.key)}, not this dump's ${JSON.stringify(objectKey(t.keyPrefix, name))}`);
+  if (m.restFile !== dumpFiles(name).rest) throw manifestInvalid(manifestPath, `names rest file ${JSON.stringify(m.restFile)}, not ${dumpFiles(name).rest}`);
+}
+
 export async function completePartialUpload(
-  client: S3Client, manifestPath: string, log: Logger, concurrency = 1,
+  client: S3Client, manifestPath: string, log: Logger, target: PartialTarget = {},
 ): Promise<{ bucket: string; key: string; bytes: number }> {
   const m = await readManifest(manifestPath);
+  checkTarget(m, manifestPath, target);
+  const concurrency = target.concurrency ?? 1;
   const restPath = path.join(path.dirname(manifestPath), m.restFile);
   const total = m.parts.reduce((n, p) => n + p.size, 0) + m.restBytes;
   const done = { bucket: m.bucket, key: m.key, bytes: total };

@@ -7,7 +7,8 @@ import { pipeline } from 'node:stream/promises';
 import { openRegular } from '../../shared/spool/index.ts';
 import { MultipartWriteStream } from './multipart-stream.ts';
 import type { Logger } from '../../shared/log.ts';
-import { describeError } from '../../shared/errors.ts';
+import { CdcError, describeError } from '../../shared/errors.ts';
+import { existingObject } from '../../shared/s3-commands.ts';
 
 export interface ZipUploadOptions {
   client: S3Client;
@@ -38,6 +39,14 @@ export async function uploadZip(o: ZipUploadOptions): Promise<number> {
   const { fh, size, mtimeMs } = await openRegular(o.file);
   try {
     const before = await fh.stat();
+    const found = await existingObject(o);
+    if (found) {
+      // Our own earlier upload, if the agent died before deleting the file: the same bytes are there.
+      if (found.bytes !== size) throw new CdcError('CDC_KEY_EXISTS', `s3://${o.bucket}/${o.key} holds ${found.bytes} bytes, ${o.file} has ${size}; kept`);
+      o.log.info({ event: 'DumpFoundUploaded', key: o.key, bytes: size }, 'the object is already in S3; removing the local copy');
+      await fs.unlink(o.file);
+      return size;
+    }
     await abortLeftovers(o).catch((e) => o.log.warn({ event: 'LeftoverCheckFailed', code: 'CDC_UPLOAD_FAILED', key: o.key, err: describeError(e) }, 'could not list open uploads'));
     const sink = new MultipartWriteStream({ client: o.client, bucket: o.bucket, key: o.key, partSize: o.partSizeBytes, concurrency: o.queueSize, log: o.log });
     await pipeline(fh.createReadStream({ start: 0, highWaterMark: 1024 * 1024, autoClose: false }), sink);

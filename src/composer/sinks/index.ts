@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { Config } from '../../shared/config.ts';
 import type { Logger } from '../../shared/log.ts';
-import { CdcError, describeError, type ErrorCode } from '../../shared/errors.ts';
+import { CdcError, describeError, isCdcError, type ErrorCode } from '../../shared/errors.ts';
 import { objectKey } from '../../shared/spool/index.ts';
 import { openSpoolSink } from './spool.ts';
 import type { Sink } from './types.ts';
@@ -34,17 +34,18 @@ export async function openSink(opts: { config: Config; name: string; log: Logger
   if (!config.directUpload) return spool(null, 'direct upload is off (COMP_DIRECT_UPLOAD=false)');
 
   // The AWS SDK takes ~150 ms to load: only now, and only on the S3 path (the spool never needs it).
-  const [{ createS3Client }, { createUpload }, { openS3Sink }] = await Promise.all([
+  const [{ createS3Client }, { assertNoObject, createUpload }, { openS3Sink }] = await Promise.all([
     import('../../shared/s3-client.ts'), import('../../shared/s3-commands.ts'), import('./s3.ts'),
   ]);
   const client = createS3Client(config.s3, { requestTimeoutMs: REQUEST_TIMEOUT_MS, connectTimeoutMs: CONNECT_TIMEOUT_MS });
   const key = objectKey(config.s3.keyPrefix, name);
   let uploadId: string;
   try {
+    await assertNoObject({ client, bucket, key });
     uploadId = await createUpload({ client, bucket, key });
   } catch (e) {
     client.destroy();
-    return spool('CDC_S3_UNREACHABLE', describeError(e));
+    return isCdcError(e) ? spool(e.code, e.detail ?? e.message) : spool('CDC_S3_UNREACHABLE', describeError(e));
   }
   log.info({
     event: 'UploadStarted', bucket, key, partSizeBytes: config.partSizeBytes, concurrency: config.uploadConcurrency,

@@ -60,7 +60,7 @@ export class SpoolFile {
     const fh = this.#fh;
     this.#fh = null;
     try {
-      await commitFile(fh, this.partPath, this.finalPath);
+      await commitFile(fh, this.partPath, this.finalPath, false); // never over another dump
       this.#state = 'committed';
       return this.#bytes;
     } catch (e) {

@@ -29,14 +29,22 @@ export async function syncDir(dir: string): Promise<void> {
   await fh.close().catch(() => {});
 }
 
-/** fsyncs and closes `fh` (written as `from`), renames it to `to`, then makes the rename durable. */
-export async function commitFile(fh: fs.FileHandle, from: string, to: string): Promise<void> {
+/**
+ * fsyncs and closes `fh` (written as `from`), puts it at `to`, then makes that durable. With
+ * `replace: false` an existing `to` is never replaced (EEXIST): link, then unlink, so the move is
+ * still atomic and a dump can never overwrite another.
+ */
+export async function commitFile(fh: fs.FileHandle, from: string, to: string, replace = true): Promise<void> {
   try {
     await fh.sync(); // ENOSPC can surface only here on some file systems
   } finally {
     await fh.close();
   }
-  await fs.rename(from, to);
+  if (replace) await fs.rename(from, to);
+  else {
+    await fs.link(from, to);
+    await fs.unlink(from);
+  }
   await syncDir(path.dirname(to));
 }
 
