@@ -3,7 +3,7 @@
 import type { Readable } from 'node:stream';
 import type { Logger } from '../shared/log.ts';
 import type { Config } from '../shared/config.ts';
-import type { Problem } from '../shared/errors.ts';
+import { problemOf, type Problem } from '../shared/errors.ts';
 import type { KernelArgs } from './args.ts';
 import { gatherCrash } from './crash-context.ts';
 import type { DumpInfo } from './dump-info.ts';
@@ -16,7 +16,9 @@ export interface ComposeInput {
   readonly config: Config;
   readonly log: Logger;
   readonly stdin: Readable;
-  /** Aborted with a CDC_TIMEOUT error when COMP_TIMEOUT runs out. */
+  /** Aborted with a CDC_TIMEOUT error when COMP_TIMEOUT runs out: finish the dump now. */
+  readonly deadline: AbortSignal;
+  /** Aborted when even that took too long: tear everything down. */
   readonly signal: AbortSignal;
   readonly startedAt: number; // performance.now() at process start
 }
@@ -35,7 +37,7 @@ export interface ComposeResult {
 const OUTCOME: Record<SinkResult['kind'], ComposeOutcome> = { s3: 'stored', spool: 'spooled', partial: 'partial' };
 
 export async function compose(input: ComposeInput): Promise<ComposeResult> {
-  const { args, config, log, stdin, signal } = input;
+  const { args, config, log, stdin, deadline, signal } = input;
   const gathered = await gatherCrash(args, config, log, input.startedAt);
   if (gathered.skip) {
     stdin.destroy(); // the kernel stops writing and releases the crashed process at once
@@ -43,8 +45,10 @@ export async function compose(input: ComposeInput): Promise<ComposeResult> {
     return { outcome: 'skipped', name: undefined, problem: { code: gathered.skip.code, detail: gathered.skip.reason } };
   }
   const { ctx } = gathered;
-  const streamed = await streamDump(ctx, config, log, stdin, signal);
+  const streamed = await streamDump(ctx, config, log, stdin, deadline, signal);
   if (!streamed.ok) return { outcome: signal.aborted ? 'aborted' : 'failed', name: ctx.name, problem: streamed.problem };
   await recordDump(ctx, streamed.result, config, log);
-  return { outcome: OUTCOME[streamed.result.kind], name: ctx.name, sink: streamed.result, dumpInfo: streamed.dumpInfo };
+  // Kept, but cut short or finished in a hurry: still reported with its code.
+  const late = deadline.aborted ? { problem: problemOf(deadline.reason, 'CDC_TIMEOUT') } : {};
+  return { outcome: OUTCOME[streamed.result.kind], name: ctx.name, sink: streamed.result, dumpInfo: streamed.dumpInfo, ...late };
 }

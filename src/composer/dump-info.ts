@@ -3,6 +3,7 @@
 import type { Codec } from '../shared/config.ts';
 import { formatProblem } from '../shared/errors.ts';
 import type { CrashContext } from './crash-context.ts';
+import type { TruncatedReason } from './core-source.ts';
 
 export const TOOL_VERSION = '0.1.0';
 
@@ -12,6 +13,7 @@ export interface CoreOutcome {
   readonly storedBytes: number;
   readonly crc32: number;
   readonly truncated: boolean;
+  readonly truncatedReason: TruncatedReason | undefined;
   readonly codec: Codec;
   readonly level: number;
   readonly stdinDrainedMs: number;
@@ -50,6 +52,7 @@ export function buildDumpInfo(ctx: CrashContext, core: CoreOutcome): DumpInfo {
     core_crc32: core.codec === 'zstd' ? null : core.crc32,
     zip_entry_crc32: core.crc32,
     core_truncated: core.truncated,
+    core_truncated_reason: core.truncatedReason ?? null,
     codec: core.codec,
     compression_level: core.codec === 'store' ? 0 : core.level,
     host_crash: ctx.meta?.hostCrash ?? null,

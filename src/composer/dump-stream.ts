@@ -34,7 +34,8 @@ async function writeZip(zip: ZipWriter, ctx: CrashContext, core: CoreSource, con
   const heldMs = Math.round((core.stats.drainedAt ?? performance.now()) - ctx.startedAt);
   log.info({ event: 'CoreDrained', bytes: core.stats.bytes, truncated: core.stats.truncated, heldMs }, 'core read from the kernel');
   const dumpInfo = buildDumpInfo(ctx, {
-    entryName, coreBytes: core.stats.bytes, storedBytes: stats.storedBytes, crc32: stats.crc32, truncated: core.stats.truncated,
+    entryName, coreBytes: core.stats.bytes, storedBytes: stats.storedBytes, crc32: stats.crc32,
+    truncated: core.stats.truncated, truncatedReason: core.stats.truncatedReason,
     codec: config.codec, level: config.compressionLevel, stdinDrainedMs: heldMs,
   });
   const info = dumpInfoEntry(ctx.name, dumpInfo);
@@ -43,8 +44,12 @@ async function writeZip(zip: ZipWriter, ctx: CrashContext, core: CoreSource, con
   return dumpInfo;
 }
 
-/** Streams the dump; `signal` (COMP_TIMEOUT) aborts it with its reason. Never throws. */
-export async function streamDump(ctx: CrashContext, config: Config, log: Logger, stdin: Readable, signal: AbortSignal): Promise<Streamed> {
+/**
+ * Streams the dump. Never throws. When `deadline` (COMP_TIMEOUT) fires, the dump is finished, not
+ * thrown away: the core is cut where it is, and the sink puts what the store has not confirmed on
+ * disk. `signal` (the last resort, well after the deadline) tears every stage down.
+ */
+export async function streamDump(ctx: CrashContext, config: Config, log: Logger, stdin: Readable, deadline: AbortSignal, signal: AbortSignal): Promise<Streamed> {
   // The core flows first; the sink (SDK load + CreateMultipartUpload, or the spool file) opens
   // once the core is read or COMP_EARLY_BUFFER_MIB of zip is waiting (see sinks/deferred.ts).
   const core = coreSource(stdin, config.ignoreRlimit ? undefined : ctx.args.rlimitCore, gcPacer(GC_EVERY_BYTES));
@@ -62,6 +67,13 @@ export async function streamDump(ctx: CrashContext, config: Config, log: Logger,
   const onAbort = () => teardown(signal.reason);
   if (signal.aborted) onAbort();
   else signal.addEventListener('abort', onAbort, { once: true });
+  const onDeadline = () => {
+    log.warn({ event: 'DeadlineReached', code: codeOf(deadline.reason, 'CDC_TIMEOUT'), coreBytes: core.stats.bytes, drained: core.stats.drainedAt !== undefined }, 'COMP_TIMEOUT: finishing the dump with what was read, the unconfirmed rest to disk');
+    core.cut('timeout');
+    sink.hurry(asError(deadline.reason));
+  };
+  if (deadline.aborted) onDeadline();
+  else deadline.addEventListener('abort', onDeadline, { once: true });
   const flow = pipeline(zip.output, sink.stream);
   try {
     const [dumpInfo] = await Promise.all([writeZip(zip, ctx, core, config, log), flow]);
@@ -74,5 +86,6 @@ export async function streamDump(ctx: CrashContext, config: Config, log: Logger,
     return { ok: false, problem: problemOf(err) };
   } finally {
     signal.removeEventListener('abort', onAbort);
+    deadline.removeEventListener('abort', onDeadline);
   }
 }

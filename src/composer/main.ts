@@ -20,6 +20,9 @@ function homeDir(): string {
   return path.dirname(path.resolve(process.argv[1] ?? '/'));
 }
 
+/** After COMP_TIMEOUT, the time left to put the rest on disk before everything is torn down. */
+const HARD_GRACE_SEC = 30;
+
 /** .env is small; anything far larger is not the agent's. */
 const MAX_ENV_FILE = 1024 * 1024;
 
@@ -53,19 +56,25 @@ async function main(): Promise<number> {
   for (const p of [...envFile.problems, ...warnings, ...args.problems]) log.warn({ event: 'ConfigProblem', code: p.code }, formatProblem(p));
   if (log.isLevelEnabled('debug')) log.debug({ event: 'ConfigLoaded', config: redact(config) }, 'config');
 
+  // COMP_TIMEOUT finishes the dump with what it has; if even that hangs (a disk that does not
+  // answer), the hard limit tears it down, so the composer always ends.
+  const deadline = new AbortController();
   const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(new CdcError('CDC_TIMEOUT', `after ${config.timeoutSec}s`)), config.timeoutSec * 1000);
+  const timers = [
+    setTimeout(() => deadline.abort(new CdcError('CDC_TIMEOUT', `after ${config.timeoutSec}s`)), config.timeoutSec * 1000),
+    setTimeout(() => abort.abort(new CdcError('CDC_TIMEOUT', `not finished ${HARD_GRACE_SEC}s after COMP_TIMEOUT`)), (config.timeoutSec + HARD_GRACE_SEC) * 1000),
+  ];
   // process.stdin is a non-blocking pipe socket when the kernel feeds us: no blocking read() in
   // libuv's thread pool (which zlib needs, and which would hold up exit on a stalled pipe).
   const stdin = process.stdin;
   try {
-    const r = await compose({ args, config, log, stdin, signal: abort.signal, startedAt });
+    const r = await compose({ args, config, log, stdin, deadline: deadline.signal, signal: abort.signal, startedAt });
     const failed = r.outcome === 'failed' || r.outcome === 'aborted';
-    const err = failed && r.problem ? { code: r.problem.code, err: formatProblem(r.problem) } : {};
-    always[failed ? 'error' : 'info']({ event: 'DumpFinished', outcome: r.outcome, name: r.name, sink: r.sink, ...err, ms: Math.round(performance.now() - startedAt), maxRssKiB: process.resourceUsage().maxRSS }, `dump ${r.outcome}`);
+    const err = r.problem && r.outcome !== 'skipped' ? { code: r.problem.code, err: formatProblem(r.problem) } : {};
+    always[failed ? 'error' : r.problem && r.outcome !== 'skipped' ? 'warn' : 'info']({ event: 'DumpFinished', outcome: r.outcome, name: r.name, sink: r.sink, ...err, ms: Math.round(performance.now() - startedAt), maxRssKiB: process.resourceUsage().maxRSS }, `dump ${r.outcome}`);
     return failed ? 1 : 0;
   } finally {
-    clearTimeout(timer);
+    timers.forEach(clearTimeout);
   }
 }
 

@@ -41,6 +41,8 @@ export interface Config {
   /** Zip bytes held in memory while the S3 upload is being opened: cores that fit are released at once. */
   readonly earlyBufferBytes: number;
   readonly timeoutSec: number;
+  /** A store that confirms nothing for this long has stalled: the rest of the dump is spooled. */
+  readonly progressTimeoutMs: number;
   readonly ignoreRlimit: boolean;
   // disk safety (shared with the agent: like systemd-coredump's MaxUse / KeepFree)
   readonly spoolMaxBytes: number;
@@ -127,6 +129,7 @@ export function loadConfig(rawEnv: Env): LoadedConfig {
     uploadConcurrency: r.int('COMP_UPLOAD_CONCURRENCY', 4, 1, 16),
     earlyBufferBytes: r.int('COMP_EARLY_BUFFER_MIB', 16, 1, 1024) * MiB,
     timeoutSec: r.int('COMP_TIMEOUT', 600, 1, 7 * 24 * 3600),
+    progressTimeoutMs: r.int('COMP_PROGRESS_TIMEOUT', 10, 1, 3600) * 1000,
     ignoreRlimit: r.bool('COMP_IGNORE_RLIMIT', false),
     spoolMaxBytes: r.int('SPOOL_MAX_BYTES', 50 * GiB, 0, Number.MAX_SAFE_INTEGER),
     spoolMinFreeBytes: r.int('SPOOL_MIN_FREE_BYTES', 1 * GiB, 0, Number.MAX_SAFE_INTEGER),

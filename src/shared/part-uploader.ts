@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { UploadPartCommand } from '@aws-sdk/client-s3';
 import type { Logger } from './log.ts';
-import { describeError } from './errors.ts';
+import { CdcError, describeError } from './errors.ts';
 import { MAX_PARTS, MIN_PART_BYTES } from './s3-limits.ts';
 import type { UploadTarget } from './s3-commands.ts';
 import type { UploadedPart } from './spool/names.ts';
@@ -26,6 +26,11 @@ export interface PartUploaderOptions extends UploadTarget {
    */
   alreadyUploaded?: ReadonlyMap<number, { etag: string; size: number }>;
   signal?: AbortSignal;
+  /**
+   * A store that stops answering is a failure after this long without a confirmed part (while
+   * parts are in flight), not after every part's own timeouts: the caller then spools the rest.
+   */
+  progressTimeoutMs?: number;
 }
 
 const md5Etag = (b: Buffer) => `"${createHash('md5').update(b).digest('hex')}"`;
@@ -62,6 +67,9 @@ export class PartUploader {
   readonly #free: Buffer[] = [];
   #spill: Buffer[] = []; // bytes taken after the failure, in order
   #failure: Error | null = null;
+  // Aborts the parts in flight when the store stalls; the caller's signal aborts them too.
+  readonly #stall = new AbortController();
+  #stallTimer: NodeJS.Timeout | undefined;
   #wake: (() => void) | null = null;
   #total = 0;
 
@@ -100,6 +108,15 @@ export class PartUploader {
       this.#send(full);
     }
     return true;
+  }
+
+  /**
+   * Stops uploading: parts in flight are aborted, and every byte S3 has not confirmed is handed
+   * back by unconfirmed(), as after any failure.
+   */
+  stop(reason: Error): void {
+    this.#fail(reason);
+    this.#stall.abort(reason);
   }
 
   /** Sends the last (short) part and waits for every part. true: all confirmed, see parts(). */
@@ -143,8 +160,20 @@ export class PartUploader {
     return b;
   }
 
+  /** (Re)starts the progress deadline while parts are in flight; stops it when none are. */
+  #watchProgress(): void {
+    clearTimeout(this.#stallTimer);
+    const ms = this.#o.progressTimeoutMs;
+    if (ms === undefined || this.#inFlight.size === 0 || this.#failure) return;
+    this.#stallTimer = setTimeout(() => {
+      this.stop(new CdcError('CDC_S3_STALLED', `no part confirmed for ${ms} ms with ${this.#inFlight.size} in flight`));
+    }, ms);
+    this.#stallTimer.unref();
+  }
+
   #fail(e: Error): void {
     this.#failure ??= e;
+    clearTimeout(this.#stallTimer);
     this.#wakeUp();
   }
 
@@ -174,7 +203,7 @@ export class PartUploader {
       ? Promise.resolve({ ETag: have.etag })
       : o.client.send(new UploadPartCommand({
         Bucket: o.bucket, Key: o.key, UploadId: o.uploadId, PartNumber: partNumber, Body: body, ContentLength: body.length,
-      }), { abortSignal: o.signal });
+      }), { abortSignal: o.signal ? AbortSignal.any([o.signal, this.#stall.signal]) : this.#stall.signal });
     const p = sent
       .then((out) => {
         if (!out.ETag) throw new Error(`UploadPart ${partNumber} returned no ETag`);
@@ -194,7 +223,9 @@ export class PartUploader {
         o.log.warn({ event: 'PartUploadFailed', code: 'CDC_S3_PART_FAILED', partNumber, err: describeError(err) }, 'PartUploadFailed');
         this.#fail(err);
       })
-      .finally(() => { this.#inFlight.delete(p); });
+      .finally(() => { this.#inFlight.delete(p); this.#watchProgress(); });
+    const idle = this.#inFlight.size === 0;
     this.#inFlight.add(p);
+    if (idle) this.#watchProgress(); // the clock starts when the store has something to answer
   }
 }

@@ -101,7 +101,8 @@ t.test('RLIMIT_CORE honoured: 0 skips, a small limit truncates; COMP_IGNORE_RLIM
   t.equal(fs.readdirSync(c2.coreDir).length, 1);
 });
 
-t.test('COMP_TIMEOUT aborts cleanly: no zip, no .part, no open multipart upload', async (t) => {
+t.test('COMP_TIMEOUT finishes the dump with what was read: the core cut and marked, nothing confirmed thrown away', async (t) => {
+  const { completePartialUpload } = await import('../../src/agent/uploader/complete-partial.ts');
   const b = await createTestBucket('timeout');
   t.teardown(() => b.destroy());
   for (const env of [b.env, {}]) {
@@ -112,13 +113,32 @@ t.test('COMP_TIMEOUT aborts cleanly: no zip, no .part, no open multipart upload'
       await new Promise((r) => setTimeout(r, 5000)); // the kernel stops feeding us
     }
     const r = await runComposer(c.launcher, ARGS, stalls());
-    t.equal(r.code, 1);
-    t.ok(r.ms < 5000, `aborted after ${Math.round(r.ms)} ms`);
-    t.same(fs.readdirSync(c.coreDir), [], 'nothing left in the core directory');
-    t.match(String(c.log().find((l) => l.event === 'DumpFinished')?.err), /CDC_TIMEOUT/);
+    t.equal(r.code, 0, 'the dump was kept');
+    t.ok(r.ms < 5000, `finished after ${Math.round(r.ms)} ms`);
+    const done = c.log().find((l) => l.event === 'DumpFinished');
+    t.equal(done?.code, 'CDC_TIMEOUT', 'reported with its code');
+    t.notOk(fs.readdirSync(c.coreDir).some((f) => f.endsWith('.part')), 'no half-written file');
+    let zip: string;
+    if (env === b.env) {
+      // S3 answered, but COMP_TIMEOUT means: stop waiting on it. The unconfirmed rest is on disk.
+      t.equal(done?.outcome, 'partial');
+      const manifest = fs.readdirSync(c.coreDir).find((f) => f.endsWith('.zip.upload.json'))!;
+      const key = JSON.parse(fs.readFileSync(`${c.coreDir}/${manifest}`, 'utf8')).key;
+      await completePartialUpload(b.client, `${c.coreDir}/${manifest}`, (await import('pino')).default({ level: 'silent' }));
+      zip = saveTemp(await b.get(key));
+    } else {
+      t.equal(done?.outcome, 'spooled');
+      zip = `${c.coreDir}/${fs.readdirSync(c.coreDir).find((f) => f.endsWith('.zip'))}`;
+    }
+    t.match(unzipTest(zip), /No errors detected/, 'a valid zip, not one that looks whole by accident');
+    const infoName = zipNames(zip).find((n) => n.endsWith('-dump-info.json'))!;
+    const info = JSON.parse(zipEntry(zip, infoName).toString());
+    t.equal(info.core_truncated, true, 'dump-info says the core was cut');
+    t.equal(info.core_truncated_reason, 'timeout', 'and why');
+    t.equal(info.core_bytes, 12 << 20, 'every byte read before the deadline is in the zip');
+    t.equal(zipEntry(zip, infoName.replace(/-dump-info\.json$/, '.core')).length, 12 << 20);
   }
-  t.same(await b.keys(), []);
-  t.equal(await b.uploadsInProgress(), 0);
+  t.equal(await b.uploadsInProgress(), 0, 'no upload left open');
 });
 
 t.test('S3 cut mid-stream: confirmed parts stay in S3, the rest is spooled with a manifest; completing it loses nothing', async (t) => {

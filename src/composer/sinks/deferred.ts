@@ -69,6 +69,9 @@ export function deferSink(open: () => Promise<Sink>, earlyBytes: number, coreRea
   return {
     stream,
     done,
+    hurry(reason: Error) {
+      ready.then((s) => s.hurry(reason), () => {});
+    },
     async abort(reason: Error) {
       stream.destroy(reason);
       const s = await ready.catch(() => undefined);

@@ -41,8 +41,10 @@ export async function openSink(opts: { config: Config; name: string; log: Logger
   const key = objectKey(config.s3.keyPrefix, name);
   let uploadId: string;
   try {
-    await assertNoObject({ client, bucket, key });
-    uploadId = await createUpload({ client, bucket, key });
+    // A store that does not answer at the start is the same stall as one mid-stream: spool.
+    const signal = AbortSignal.timeout(config.progressTimeoutMs);
+    await assertNoObject({ client, bucket, key }, signal);
+    uploadId = await createUpload({ client, bucket, key }, signal);
   } catch (e) {
     client.destroy();
     return isCdcError(e) ? spool(e.code, e.detail ?? e.message) : spool('CDC_S3_UNREACHABLE', describeError(e));

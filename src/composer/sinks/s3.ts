@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../../shared/config.ts';
 import type { Logger } from '../../shared/log.ts';
-import { CdcError, codeOf, describeError } from '../../shared/errors.ts';
+import { CdcError, codeOf, describeError, isCdcError } from '../../shared/errors.ts';
 import { abortUpload, completeUpload } from '../../shared/s3-commands.ts';
 import { PartUploader } from '../../shared/part-uploader.ts';
 import { dumpFiles, writeManifest, type UploadedPart } from '../../shared/spool/index.ts';
@@ -34,6 +34,7 @@ export function openS3Sink(o: S3SinkOptions): Sink {
   return makeSink((signal) => {
     const uploader = new PartUploader({
       ...target, uploadId, partSize: config.partSizeBytes, concurrency: config.uploadConcurrency, log, signal,
+      progressTimeoutMs: config.progressTimeoutMs,
     });
     let rest: SpoolFile | null = null;
     let kept: { parts: UploadedPart[]; confirmedBytes: number; reason: string } | null = null;
@@ -43,8 +44,8 @@ export function openS3Sink(o: S3SinkOptions): Sink {
     // S3 failed: keep the confirmed prefix in the upload, everything after it goes to the rest file.
     async function switchToRest(parts: UploadedPart[], confirmedBytes: number, buffers: Buffer[], err: Error): Promise<void> {
       signal.throwIfAborted();
-      const reason = new CdcError('CDC_S3_MIDSTREAM', describeError(err)).message;
-      log.warn({ event: 'UploadFailedMidstream', code: 'CDC_S3_MIDSTREAM', bucket, key, confirmedParts: parts.length, confirmedBytes, err: describeError(err) }, 'UploadFailedMidstream');
+      const reason = isCdcError(err) ? err.message : new CdcError('CDC_S3_MIDSTREAM', describeError(err)).message;
+      log.warn({ event: 'UploadFailedMidstream', code: codeOf(err, 'CDC_S3_MIDSTREAM'), bucket, key, confirmedParts: parts.length, confirmedBytes, err: describeError(err) }, 'UploadFailedMidstream');
       kept = { parts, confirmedBytes, reason };
       rest = await SpoolFile.create(restPath, await spoolHeadroom(config, log, 'rest'));
       await rest.write(buffers);
@@ -65,7 +66,8 @@ export function openS3Sink(o: S3SinkOptions): Sink {
           if (await uploader.flush()) {
             signal.throwIfAborted();
             try {
-              const { bytes } = await completeUpload(target, uploadId, uploader.parts(), signal);
+              // A completion that hangs is a stall too: then the agent completes it from the manifest.
+              const { bytes } = await completeUpload(target, uploadId, uploader.parts(), AbortSignal.any([signal, AbortSignal.timeout(config.progressTimeoutMs)]));
               completed = true;
               const ms = Date.now() - started;
               log.info({ event: 'UploadCompleted', bucket, key, bytes, parts: uploader.parts().length, ms }, 'UploadCompleted');
@@ -95,6 +97,10 @@ export function openS3Sink(o: S3SinkOptions): Sink {
         const bytes = k.confirmedBytes + restBytes;
         log.warn({ event: 'PartialUploadSpooled', code: 'CDC_S3_MIDSTREAM', manifestPath, bucket, key, confirmedBytes: k.confirmedBytes, restBytes }, 'PartialUploadSpooled');
         return { kind: 'partial', manifestPath, bucket, key, bytes, reason: k.reason };
+      },
+
+      hurry(reason) {
+        if (!completed) uploader.stop(reason);
       },
 
       async cleanup(why) {

@@ -11,8 +11,13 @@ export type SinkResult =
 export interface Sink {
   readonly stream: Writable;
   readonly done: Promise<SinkResult>;
-  /** Tears the sink down (COMP_TIMEOUT): nothing that looks whole is left. No-op once done resolved. */
+  /** Tears the sink down: nothing that looks whole is left. No-op once done resolved. */
   abort(reason: Error): Promise<void>;
+  /**
+   * COMP_TIMEOUT ran out: stop waiting on the network. What the store confirmed stays; everything
+   * else goes to disk as the stream goes on, so the dump ends at disk speed.
+   */
+  hurry(reason: Error): void;
 }
 
 export interface SinkHandlers {
@@ -21,6 +26,8 @@ export interface SinkHandlers {
   final(): Promise<SinkResult>;
   /** Removes whatever final() did not finish. Runs once, after the running write/final settled. */
   cleanup(reason: Error): Promise<void>;
+  /** See Sink.hurry; absent for a sink that only writes to disk. */
+  hurry?(reason: Error): void;
 }
 
 /**
@@ -68,6 +75,9 @@ export function makeSink(build: (signal: AbortSignal) => SinkHandlers, log: Logg
       if (result) return;
       stream.destroy(reason);
       await cleanup(reason);
+    },
+    hurry(reason: Error) {
+      h.hurry?.(reason);
     },
   };
 }
