@@ -5,7 +5,8 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { install, uninstall } from '../../src/agent/install/install.ts';
 import { parseEnvFile } from '../../src/shared/envfile.ts';
-import { memoryLogger, scratchHost, type ScratchHost } from './helpers.ts';
+import { memoryLogger } from '../helpers/memory-logger.ts';
+import { scratchHost, type ScratchHost } from '../helpers/scratch-host.ts';
 
 function opts(h: ScratchHost, env: Record<string, string> = {}, extra: Partial<Parameters<typeof install>[0]> = {}) {
   return {

@@ -10,7 +10,9 @@ import { completePartialUpload, writeManifest } from '../../src/shared/spool-man
 import { AgentMetrics } from '../../src/agent/health/metrics.ts';
 import { RetryPolicy, DEFAULT_RETRY } from '../../src/agent/retry-policy.ts';
 import { Uploader, type UploaderOptions } from '../../src/agent/uploader/uploader.ts';
-import { memoryLogger, scratchHost } from './helpers.ts';
+import { memoryLogger } from '../helpers/memory-logger.ts';
+import { scratchHost } from '../helpers/scratch-host.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 const MiB = 1024 * 1024;
 
@@ -143,7 +145,6 @@ t.test('S3 down for a while, then back: everything arrives once, nothing lost', 
   t.equal(await counter(metrics, 'cdc_agent_dumps_failing'), 4, 'failing dumps show in metrics');
   t.equal(fs.readdirSync(h.coreDir).length, 5, 'and stay on disk');
   // Follow-up retries keep failing for a while (timers, not the test, drive them).
-  const { waitFor } = await import('./helpers.ts');
   await waitFor('retries', async () => (await counter(metrics, 'cdc_agent_upload_retries_total')) >= 8);
   t.same(await b.keys(), []);
   proxy.restore();
@@ -167,7 +168,6 @@ t.test('a young file is picked up by the follow-up timer once it is old enough',
   const { u } = makeUploader(b, h.coreDir, { minFileAgeMs: 400, followUp: true });
   t.teardown(() => u.close());
   t.same(await u.sweep(), { uploaded: 0, failed: 0, deferred: 1 });
-  const { waitFor } = await import('./helpers.ts');
   await waitFor('timer upload', () => !fs.existsSync(path.join(h.coreDir, 'fresh.zip')), 10_000);
   t.same(await b.keys(), ['fresh.zip']);
 });
@@ -199,7 +199,6 @@ t.test('a zip appended to during its upload is kept for the next pass', async (t
   const { u, mem } = makeUploader(b, h.coreDir, { queueSize: 1 });
   const pass = u.sweep();
   // A writer that does not follow the rename contract appends while we read.
-  const { waitFor } = await import('./helpers.ts');
   await waitFor('upload started', () => mem.events().includes('DumpUploadStarted'), 10_000);
   fs.appendFileSync(file, 'late bytes');
   const r = await pass;
