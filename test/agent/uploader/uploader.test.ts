@@ -4,15 +4,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CreateMultipartUploadCommand, UploadPartCommand, type S3Client } from '@aws-sdk/client-s3';
-import { createTestBucket, type TestBucket } from '../helpers/s3.ts';
-import { createS3Client } from '../../src/shared/s3-client.ts';
-import { completePartialUpload, writeManifest } from '../../src/shared/spool-manifest.ts';
-import { AgentMetrics } from '../../src/agent/health/metrics.ts';
-import { RetryPolicy, DEFAULT_RETRY } from '../../src/agent/retry-policy.ts';
-import { Uploader, type UploaderOptions } from '../../src/agent/uploader/uploader.ts';
-import { memoryLogger } from '../helpers/memory-logger.ts';
-import { scratchHost } from '../helpers/scratch-host.ts';
-import { waitFor } from '../helpers/wait-for.ts';
+import { createTestBucket, type TestBucket } from '../../helpers/s3.ts';
+import { createS3Client } from '../../../src/shared/s3-client.ts';
+import { completePartialUpload, writeManifest } from '../../../src/shared/spool-manifest.ts';
+import { AgentMetrics } from '../../../src/agent/health/metrics.ts';
+import { RetryPolicy, DEFAULT_RETRY } from '../../../src/agent/retry-policy.ts';
+import { Uploader, type UploaderOptions } from '../../../src/agent/uploader/uploader.ts';
+import { memoryLogger } from '../../helpers/memory-logger.ts';
+import { scratchHost } from '../../helpers/scratch-host.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const MiB = 1024 * 1024;
 
@@ -127,7 +127,7 @@ t.test('a partial upload the composer left is finished from its manifest', async
 t.test('S3 down for a while, then back: everything arrives once, nothing lost', async (t) => {
   const b = await createTestBucket('agent-outage');
   const h = scratchHost();
-  const { startTcpProxy } = await import('../helpers/tcp-proxy.ts');
+  const { startTcpProxy } = await import('../../helpers/tcp-proxy.ts');
   const port = Number(new URL(b.config.endpoint!).port);
   const proxy = await startTcpProxy(port);
   const client = createS3Client({ ...b.config, endpoint: proxy.endpoint }, { maxAttempts: 1, connectTimeoutMs: 500, requestTimeoutMs: 10_000 });

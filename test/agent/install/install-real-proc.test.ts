@@ -2,11 +2,11 @@
 // also restores core_pattern and core_pipe_limit if anything below fails. suid_dumpable we restore.
 import t from 'tap';
 import fs from 'node:fs';
-import { install, uninstall } from '../../src/agent/install/install.ts';
-import { readCorePattern, withCorePattern } from '../helpers/core-pattern.ts';
-import { memoryLogger } from '../helpers/memory-logger.ts';
-import { scratchHost } from '../helpers/scratch-host.ts';
-import { waitFor } from '../helpers/wait-for.ts';
+import { install, uninstall } from '../../../src/agent/install/install.ts';
+import { readCorePattern, withCorePattern } from '../../helpers/core-pattern.ts';
+import { memoryLogger } from '../../helpers/memory-logger.ts';
+import { scratchHost } from '../../helpers/scratch-host.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const SUID = '/proc/sys/fs/suid_dumpable';
 const LIMIT = '/proc/sys/kernel/core_pipe_limit';
