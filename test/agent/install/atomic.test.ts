@@ -99,7 +99,7 @@ t.test('sameFile: true only for the same bytes and the same mode', async (t) => 
   t.ok(await sameFile(source, target, 0o755), 'a copy with the wanted mode');
   t.notOk(await sameFile(source, target, 0o700), 'the mode differs');
   const flipped = Buffer.from(data);
-  flipped[flipped.length - 1] ^= 1;
+  flipped[flipped.length - 1]! ^= 1;
   await atomicWriteFile(target, flipped, 0o755);
   t.notOk(await sameFile(source, target, 0o755), 'same size, one byte differs');
   await atomicWriteFile(target, data.subarray(1), 0o755);
