@@ -80,3 +80,15 @@ t.test('a spool path that is not a directory fails loudly', async (t) => {
   put(dir, 'file', 1);
   await t.rejects(scanSpool(path.join(dir, 'file')), { code: 'ENOTDIR' });
 });
+
+// Bug: scanSpool stat()s entries, following symlinks, so CORE_DIR/x.zip -> /any/host/file is a
+// candidate and the uploader would send that host file to S3 (CORE_DIR is hostile: no symlink followed).
+t.test('a symlink to a regular file outside the spool is not a candidate', async (t) => {
+  const dir = spoolDir(t);
+  const outside = spoolDir(t);
+  put(outside, 'host-secret', 100);
+  fs.symlinkSync(path.join(outside, 'host-secret'), path.join(dir, 'o.zip'));
+  fs.symlinkSync(path.join(outside, 'host-secret'), path.join(dir, 'p.zip.upload.json'));
+  put(dir, 'q.zip', 3);
+  t.same(brief(await scanSpool(dir)), { candidates: ['zip:q'], names: ['q'], files: 1, bytes: 3 });
+});
