@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { atomicCopyFile, atomicWriteFile, removeStaleTemps, sameFile } from '../../../src/agent/install/atomic.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
@@ -132,4 +133,21 @@ t.test('removeStaleTemps removes the temps of an interrupted write, and nothing 
   await removeStaleTemps(dir);
   t.same(ls(dir), keep.sort());
   await t.resolves(removeStaleTemps(path.join(dir, 'absent')), 'a missing HOST_DIR is fine');
+});
+
+// Bug: atomicWriteFile removes its temp when fsync, chmod or rename fail, but not when the write
+// itself fails: on a full HOST_DIR disk the partial temp stays, and keeps the disk full.
+t.test('a write or a copy that fails on a full disk leaves no temp behind', async (t) => {
+  const dir = scratch(t);
+  const full = path.join(dir, 'full');
+  fs.mkdirSync(full);
+  // A real full disk: a 64 KiB tmpfs (the suite runs as root).
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'cdc-test-full', full]);
+  t.teardown(() => execFileSync('umount', [full]));
+  const big = path.join(dir, 'big');
+  fs.writeFileSync(big, randomBytes(1024 * 1024));
+  await t.rejects(atomicCopyFile(big, path.join(full, 'node'), 0o755), { code: 'ENOSPC' });
+  t.same(ls(full), [], 'the copy left nothing');
+  await t.rejects(atomicWriteFile(path.join(full, 'cdc.cjs'), fs.readFileSync(big), 0o755), { code: 'ENOSPC' });
+  t.same(ls(full), [], 'the write left nothing');
 });
