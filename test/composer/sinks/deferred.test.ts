@@ -181,3 +181,21 @@ t.test('abort before the sink opened: nothing is left, in the spool or in S3', a
     t.ok(counter.opens <= 1);
   });
 });
+
+// Bug: destroying the stream before the sink opened (what an upstream error does) starts the open,
+// but the sink it opens is never torn down: its .part (or multipart upload) stays and done never
+// settles. A Sink's stream.destroy() must lead to its cleanup, as makeSink's does.
+t.test('the stream destroyed before the sink opened: the sink opened meanwhile is torn down too', async (t) => {
+  const dir = coreDir(t);
+  const { open } = realSink(dir);
+  const sink = deferSink(open, 1024 * KiB, new Promise(() => {}));
+  sink.stream.on('error', () => {});
+  for (const c of chunks(4)) await write(sink, c);
+  sink.stream.destroy(new Error('the zip writer failed'));
+  const outcome = await Promise.race([
+    sink.done.then(() => 'resolved', () => 'rejected'),
+    new Promise((r) => setTimeout(() => r('still pending after 5 s'), 5_000)),
+  ]);
+  t.equal(outcome, 'rejected', 'done settles, as a failure');
+  t.same(ls(dir), [], 'no .part left');
+});
