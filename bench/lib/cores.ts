@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { withCorePattern } from '../../test/helpers/core-pattern.ts';
-import { waitFor, NODE } from '../../test/helpers/composer-install.ts';
+import { NODE } from '../../test/helpers/composer-install.ts';
+import { waitFor } from '../../test/helpers/wait-for.ts';
 import { BIN, CORES } from './paths.ts';
 import { codeFiles, type Tools } from './tools.ts';
 

@@ -9,7 +9,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { ListMultipartUploadsCommand, ListPartsCommand } from '@aws-sdk/client-s3';
 import { createTestBucket } from '../helpers/s3.ts';
-import { scratchHost, waitFor, type ScratchHost } from './helpers.ts';
+import { scratchHost, type ScratchHost } from '../helpers/scratch-host.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 const MAIN = path.resolve(import.meta.dirname, '../../src/agent/main.ts');
 

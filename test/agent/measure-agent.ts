@@ -6,7 +6,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { createTestBucket } from '../helpers/s3.ts';
-import { scratchHost } from './helpers.ts';
+import { scratchHost } from '../helpers/scratch-host.ts';
 
 const AGENT = path.resolve(import.meta.dirname, '../../dist/agent.cjs');
 const sizeMiB = Number(process.env.SIZE_MIB ?? 1024);

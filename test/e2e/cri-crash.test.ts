@@ -4,7 +4,8 @@
 import t from 'tap';
 import { createTestBucket, type TestBucket } from '../helpers/s3.ts';
 import { withCorePattern } from '../helpers/core-pattern.ts';
-import { installComposer, waitFor, type InstalledComposer } from '../helpers/composer-install.ts';
+import { installComposer, type InstalledComposer } from '../helpers/composer-install.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 import { startContainerd, TOOLS_IMAGE, type TestContainerd, type TestPod } from '../helpers/containerd.ts';
 import { unzipTest, zipNames, zipEntry, saveTemp } from '../helpers/zip-check.ts';
 

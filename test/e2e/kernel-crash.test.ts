@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createTestBucket } from '../helpers/s3.ts';
 import { withCorePattern } from '../helpers/core-pattern.ts';
-import { installComposer, waitFor } from '../helpers/composer-install.ts';
+import { installComposer } from '../helpers/composer-install.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 import { buildCrasher } from '../helpers/crasher.ts';
 import { unzipTest, zipNames, zipEntry, saveTemp, backtrace } from '../helpers/zip-check.ts';
 

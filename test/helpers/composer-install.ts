@@ -51,14 +51,3 @@ export function installComposer(env: Record<string, string>): InstalledComposer 
     },
   };
 }
-
-/** Waits until fn returns a truthy value (polling), or fails after timeoutMs. */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

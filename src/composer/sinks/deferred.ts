@@ -58,7 +58,9 @@ export function deferSink(open: () => Promise<Sink>, earlyBytes: number, coreRea
     destroy(err, cb) {
       start();
       queue.length = 0;
-      if (err && inner) inner.stream.destroy(err);
+      // Not open yet: the sink opening meanwhile must be torn down as soon as it exists.
+      if (!inner) ready.then((s) => s.abort(err ?? new Error('destroyed before the sink opened')), () => {});
+      else if (err) inner.stream.destroy(err);
       cb(err);
     },
   });

@@ -3,8 +3,10 @@
 import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startTriggers } from '../../src/agent/uploader/triggers.ts';
-import { memoryLogger, scratchHost, waitFor } from './helpers.ts';
+import { startTriggers } from '../../../src/agent/uploader/triggers.ts';
+import { memoryLogger } from '../../helpers/memory-logger.ts';
+import { scratchHost } from '../../helpers/scratch-host.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 t.test('interval, cron schedule and inotify all trigger sweeps, in any combination', async (t) => {
   const h = scratchHost();

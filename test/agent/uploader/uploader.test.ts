@@ -4,14 +4,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CreateMultipartUploadCommand, UploadPartCommand, type S3Client } from '@aws-sdk/client-s3';
-import { createTestBucket, type TestBucket } from '../helpers/s3.ts';
-import { createS3Client } from '../../src/shared/s3-client.ts';
-import { writeManifest } from '../../src/shared/spool/index.ts';
-import { completePartialUpload } from '../../src/agent/uploader/complete-partial.ts';
-import { AgentMetrics } from '../../src/agent/health/metrics.ts';
-import { RetryPolicy, DEFAULT_RETRY } from '../../src/agent/retry-policy.ts';
-import { Uploader, type UploaderOptions } from '../../src/agent/uploader/uploader.ts';
-import { memoryLogger, scratchHost } from './helpers.ts';
+import { createTestBucket, type TestBucket } from '../../helpers/s3.ts';
+import { createS3Client } from '../../../src/shared/s3-client.ts';
+import { writeManifest } from '../../../src/shared/spool/index.ts';
+import { completePartialUpload } from '../../../src/agent/uploader/complete-partial.ts';
+import { AgentMetrics } from '../../../src/agent/health/metrics.ts';
+import { RetryPolicy, DEFAULT_RETRY } from '../../../src/agent/retry-policy.ts';
+import { Uploader, type UploaderOptions } from '../../../src/agent/uploader/uploader.ts';
+import { memoryLogger } from '../../helpers/memory-logger.ts';
+import { scratchHost } from '../../helpers/scratch-host.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const MiB = 1024 * 1024;
 
@@ -126,7 +128,7 @@ t.test('a partial upload the composer left is finished from its manifest', async
 t.test('S3 down for a while, then back: everything arrives once, nothing lost', async (t) => {
   const b = await createTestBucket('agent-outage');
   const h = scratchHost();
-  const { startTcpProxy } = await import('../helpers/tcp-proxy.ts');
+  const { startTcpProxy } = await import('../../helpers/tcp-proxy.ts');
   const port = Number(new URL(b.config.endpoint!).port);
   const proxy = await startTcpProxy(port);
   const client = createS3Client({ ...b.config, endpoint: proxy.endpoint }, { maxAttempts: 1, connectTimeoutMs: 500, requestTimeoutMs: 10_000 });
@@ -144,7 +146,6 @@ t.test('S3 down for a while, then back: everything arrives once, nothing lost', 
   t.equal(await counter(metrics, 'cdc_agent_dumps_failing'), 4, 'failing dumps show in metrics');
   t.equal(fs.readdirSync(h.coreDir).length, 5, 'and stay on disk');
   // Follow-up retries keep failing for a while (timers, not the test, drive them).
-  const { waitFor } = await import('./helpers.ts');
   await waitFor('retries', async () => (await counter(metrics, 'cdc_agent_upload_retries_total')) >= 8);
   t.same(await b.keys(), []);
   proxy.restore();
@@ -168,7 +169,6 @@ t.test('a young file is picked up by the follow-up timer once it is old enough',
   const { u } = makeUploader(b, h.coreDir, { minFileAgeMs: 400, followUp: true });
   t.teardown(() => u.close());
   t.same(await u.sweep(), { uploaded: 0, failed: 0, deferred: 1 });
-  const { waitFor } = await import('./helpers.ts');
   await waitFor('timer upload', () => !fs.existsSync(path.join(h.coreDir, 'fresh.zip')), 10_000);
   t.same(await b.keys(), ['fresh.zip']);
 });
@@ -200,7 +200,6 @@ t.test('a zip appended to during its upload is kept for the next pass', async (t
   const { u, mem } = makeUploader(b, h.coreDir, { queueSize: 1 });
   const pass = u.sweep();
   // A writer that does not follow the rename contract appends while we read.
-  const { waitFor } = await import('./helpers.ts');
   await waitFor('upload started', () => mem.events().includes('DumpUploadStarted'), 10_000);
   fs.appendFileSync(file, 'late bytes');
   const r = await pass;

@@ -6,10 +6,11 @@ import https from 'node:https';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
-import { inClusterApi } from '../../src/agent/events/k8s-client.ts';
-import { processRecords, type RecordProcessorOptions } from '../../src/agent/events/records.ts';
-import { AgentMetrics } from '../../src/agent/health/metrics.ts';
-import { memoryLogger, scratchHost } from './helpers.ts';
+import { inClusterApi } from '../../../src/agent/events/k8s-client.ts';
+import { processRecords, type RecordProcessorOptions } from '../../../src/agent/events/records.ts';
+import { AgentMetrics } from '../../../src/agent/health/metrics.ts';
+import { memoryLogger } from '../../helpers/memory-logger.ts';
+import { scratchHost } from '../../helpers/scratch-host.ts';
 
 interface Seen { method: string; url: string; auth: string; body: Record<string, any> }
 

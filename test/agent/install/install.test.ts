@@ -3,9 +3,10 @@ import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { install, uninstall } from '../../src/agent/install/install.ts';
-import { parseEnvFile } from '../../src/shared/envfile.ts';
-import { memoryLogger, scratchHost, type ScratchHost } from './helpers.ts';
+import { install, uninstall } from '../../../src/agent/install/install.ts';
+import { parseEnvFile } from '../../../src/shared/envfile.ts';
+import { memoryLogger } from '../../helpers/memory-logger.ts';
+import { scratchHost, type ScratchHost } from '../../helpers/scratch-host.ts';
 
 function opts(h: ScratchHost, env: Record<string, string> = {}, extra: Partial<Parameters<typeof install>[0]> = {}) {
   return {
@@ -107,7 +108,7 @@ t.test('web identity: a host copy of the token, 0600, named in .env', async (t) 
   t.equal(env.AWS_WEB_IDENTITY_TOKEN_FILE, r.hostTokenFile);
   t.equal(env.AWS_ROLE_ARN, 'arn:aws:iam::1:role/x');
   t.equal(env.AWS_REGION, 'eu-west-1');
-  const { copyToken } = await import('../../src/agent/install/web-identity.ts');
+  const { copyToken } = await import('../../../src/agent/install/web-identity.ts');
   fs.writeFileSync(podToken, 'jwt-2');
   await copyToken(podToken, h.hostDir);
   t.equal(fs.readFileSync(r.hostTokenFile!, 'utf8'), 'jwt-2', 'refreshed');

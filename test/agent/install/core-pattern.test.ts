@@ -1,5 +1,5 @@
 import t from 'tap';
-import { buildCorePattern, isOurPattern, CORE_PATTERN_MAX_BYTES } from '../../src/agent/install/core-pattern.ts';
+import { buildCorePattern, isOurPattern, CORE_PATTERN_MAX_BYTES } from '../../../src/agent/install/core-pattern.ts';
 
 t.test('the default HOST_DIR gets every flag', async (t) => {
   const { pattern, dropped } = buildCorePattern('/var/mnt/core-dump-handler');

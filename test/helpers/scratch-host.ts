@@ -1,9 +1,7 @@
-// Scratch host for agent tests: a HOST_DIR, a fake /proc/sys tree, and a fake composer bundle.
+// Scratch host for agent tests: a HOST_DIR, a scratch /proc/sys tree, and a fake composer bundle.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
-import type { Logger } from '../../src/shared/log.ts';
 
 export interface ScratchHost {
   root: string;
@@ -38,19 +36,4 @@ export function scratchHost(prefix = 'cdc-agent-'): ScratchHost {
     read: (name) => fs.readFileSync(path.join(procSys, name), 'utf8').replace(/\n$/, ''),
     cleanup: () => fs.rmSync(root, { recursive: true, force: true }),
   };
-}
-
-/** A logger whose lines tests can inspect. */
-export function memoryLogger(): { log: Logger; lines: Record<string, unknown>[]; events: () => string[] } {
-  const lines: Record<string, unknown>[] = [];
-  const log = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
-  return { log, lines, events: () => lines.map((l) => String(l.event)) };
-}
-
-export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

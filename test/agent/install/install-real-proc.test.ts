@@ -2,9 +2,11 @@
 // also restores core_pattern and core_pipe_limit if anything below fails. suid_dumpable we restore.
 import t from 'tap';
 import fs from 'node:fs';
-import { install, uninstall } from '../../src/agent/install/install.ts';
-import { readCorePattern, withCorePattern } from '../helpers/core-pattern.ts';
-import { memoryLogger, scratchHost } from './helpers.ts';
+import { install, uninstall } from '../../../src/agent/install/install.ts';
+import { readCorePattern, withCorePattern } from '../../helpers/core-pattern.ts';
+import { memoryLogger } from '../../helpers/memory-logger.ts';
+import { scratchHost } from '../../helpers/scratch-host.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const SUID = '/proc/sys/fs/suid_dumpable';
 const LIMIT = '/proc/sys/kernel/core_pipe_limit';
@@ -41,7 +43,6 @@ t.test('the kernel runs the installed launcher (absolute runtime path, empty env
   const oldSuid = fs.readFileSync(SUID, 'utf8').trim();
   t.teardown(() => fs.writeFileSync(SUID, oldSuid));
   const { spawnSync } = await import('node:child_process');
-  const { waitFor } = await import('./helpers.ts');
   await withCorePattern(readCorePattern(), async () => {
     const { log } = memoryLogger();
     await install({
@@ -51,7 +52,7 @@ t.test('the kernel runs the installed launcher (absolute runtime path, empty env
     try {
       const r = spawnSync('sh', ['-c', 'ulimit -c unlimited; kill -SEGV $$']);
       t.equal(r.signal, 'SIGSEGV');
-      // The fake composer (test/agent/helpers.ts) records the argv the kernel gave it.
+      // The fake composer (test/helpers/scratch-host.ts) records the argv the kernel gave it.
       await waitFor('the composer ran', () => fs.existsSync(`${h.hostDir}/ran.json`), 20_000);
       const argv = JSON.parse(fs.readFileSync(`${h.hostDir}/ran.json`, 'utf8')) as string[];
       t.ok(argv.includes('-e=sh'), `argv: ${argv.join(' ')}`);

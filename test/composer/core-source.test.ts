@@ -1,0 +1,123 @@
+// The core as the composer reads it: from a real pipe (a child process writing, as the kernel
+// does), cut at RLIMIT_CORE to the byte, the pipe closed at the cut so the writer is released.
+import t from 'tap';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { buffer } from 'node:stream/consumers';
+import type { Readable } from 'node:stream';
+import { coreSource } from '../../src/composer/core-source.ts';
+
+const MiB = 1024 * 1024;
+const RLIM_INFINITY = 2n ** 64n - 1n;
+
+/** A file of random bytes: the start of every core below. */
+function coreFile(t: { teardown(fn: () => void): void }, bytes: number): { file: string; data: Buffer } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdc-core-src-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const data = randomBytes(bytes);
+  const file = path.join(dir, 'core');
+  fs.writeFileSync(file, data);
+  return { file, data };
+}
+
+/** A writer on the other end of a pipe; its stdout is the composer's stdin. */
+function writer(t: { teardown(fn: () => void): void }, cmd: string, args: string[]): { child: ChildProcess; stdin: Readable; exited: Promise<unknown[]> } {
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'ignore'] });
+  const exited = once(child, 'exit');
+  t.teardown(() => { child.kill('SIGKILL'); });
+  return { child, stdin: child.stdout!, exited };
+}
+
+t.test('RLIMIT_CORE cuts the core to the exact byte and closes the pipe: the writer is released', async (t) => {
+  const { file, data } = coreFile(t, 4 * MiB);
+  // The file, then zeros for ever: a writer that would never stop on its own.
+  const w = writer(t, 'cat', [file, '/dev/zero']);
+  const limit = 1_000_003n;
+  let seen = 0;
+  const core = coreSource(w.stdin, limit, (n) => { seen += n; });
+  const out = await buffer(core.stream);
+  t.equal(out.length, Number(limit));
+  t.ok(out.equals(data.subarray(0, Number(limit))), 'the first RLIMIT_CORE bytes, in order');
+  t.same({ bytes: core.stats.bytes, truncated: core.stats.truncated }, { bytes: Number(limit), truncated: true });
+  t.ok(w.stdin.destroyed, 'stdin closed at the cut');
+  const [code, signal] = await w.exited;
+  t.ok(signal === 'SIGPIPE' || (code !== 0 && code !== null), `the writer stopped: code ${code}, signal ${signal}`);
+  await core.drained;
+  t.type(core.stats.drainedAt, 'number');
+  t.ok(seen >= Number(limit), 'every byte read is reported, the cut chunk included');
+});
+
+t.test('RLIMIT_CORE 0: nothing is read, the pipe is closed at once', async (t) => {
+  const w = writer(t, 'cat', ['/dev/zero']);
+  let seen = 0;
+  const core = coreSource(w.stdin, 0n, (n) => { seen += n; });
+  const out = await buffer(core.stream);
+  t.equal(out.length, 0);
+  t.same({ bytes: core.stats.bytes, truncated: core.stats.truncated }, { bytes: 0, truncated: true });
+  t.ok(w.stdin.destroyed);
+  await core.drained;
+  t.type(core.stats.drainedAt, 'number');
+  const [, signal] = await w.exited;
+  t.equal(signal, 'SIGPIPE', 'the writer got EPIPE on its first write');
+  t.equal(seen, 0);
+});
+
+t.test('no limit, RLIM_INFINITY, a limit above the size and one equal to it: the whole core, not truncated', async (t) => {
+  const { file, data } = coreFile(t, 3 * MiB + 77);
+  for (const limit of [undefined, RLIM_INFINITY, BigInt(data.length + 1), BigInt(data.length)]) {
+    const w = writer(t, 'cat', [file]);
+    let seen = 0;
+    const core = coreSource(w.stdin, limit, (n) => { seen += n; });
+    const out = await buffer(core.stream);
+    const what = `limit ${limit}`;
+    t.ok(out.equals(data), `${what}: every byte`);
+    t.same({ bytes: core.stats.bytes, truncated: core.stats.truncated }, { bytes: data.length, truncated: false }, what);
+    t.equal(seen, data.length, `${what}: onBytes saw every byte`);
+    t.same(await w.exited, [0, null], `${what}: the writer finished`);
+    await core.drained;
+  }
+});
+
+t.test('drained settles when the writer has given everything, not before; drainedAt is that moment', async (t) => {
+  // Writes 1000 bytes, waits for a line from us, then 2000 more and exits.
+  const w = writer(t, 'sh', ['-c', 'head -c 1000 /dev/zero; read go; head -c 2000 /dev/zero']);
+  const core = coreSource(w.stdin, undefined);
+  let settled = false;
+  void core.drained.then(() => { settled = true; });
+  const chunks: Buffer[] = [];
+  let got = 0;
+  const first = new Promise<void>((resolve) => core.stream.on('data', (c: Buffer) => {
+    chunks.push(c);
+    got += c.length;
+    if (got >= 1000) resolve();
+  }));
+  const ended = once(core.stream, 'end');
+  await first;
+  t.equal(got, 1000);
+  t.notOk(settled, 'the writer still holds the pipe open');
+  t.equal(core.stats.drainedAt, undefined);
+  const released = performance.now();
+  w.child.stdin!.end('go\n');
+  await core.drained;
+  t.ok(core.stats.drainedAt! >= released, 'drainedAt is after the writer was let go');
+  t.ok(core.stats.drainedAt! <= performance.now());
+  await ended;
+  t.equal(Buffer.concat(chunks).length, 3000);
+  t.same({ bytes: core.stats.bytes, truncated: core.stats.truncated }, { bytes: 3000, truncated: false });
+});
+
+t.test('a failing stdin fails the core stream with its error', async (t) => {
+  const w = writer(t, 'cat', ['/dev/zero']);
+  const core = coreSource(w.stdin, undefined);
+  core.stream.resume();
+  await once(core.stream, 'data');
+  w.stdin.destroy(new Error('stdin broke'));
+  const [err] = await once(core.stream, 'error');
+  t.match(err, { message: 'stdin broke' });
+  await core.drained;
+  t.type(core.stats.drainedAt, 'number');
+});
