@@ -1,7 +1,17 @@
 // Disk safety for the spool directory, like systemd-coredump's MaxUse / KeepFree: a dump must never
-// fill the node's disk. Used by the composer before (and while) spooling and by the agent.
+// fill the node's disk. Many composers may spool at once (a burst of crashes with S3 down), so space
+// is reserved before a byte is written, under a lock shared by every composer on the host, and
+// released when the file is committed (then it counts as itself) or discarded.
+//
+//   CORE_DIR/.reservations/            one file per reservation: {pid}.{random}.json = { file, bytes }
+//   CORE_DIR/.reservations/.lock/      mkdir is atomic: whoever creates it holds the lock
+// A reservation whose composer is gone (killed) is ignored and removed by the next one to look.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { CdcError } from './errors.ts';
+import { ensureDirSync, readRegularText, writeFileAtomic } from './spool/files.ts';
+import { RESERVATIONS_DIR } from './spool/names.ts';
 
 export interface SpoolLimits {
   /** Cap on the bytes of all files in the spool directory (0: no spooling at all). */
@@ -22,23 +32,139 @@ export interface SpoolSpace {
   reason?: string;
 }
 
-/** Sums the regular files in the spool directory and asks the file system (throws if `dir` is missing). */
+const LOCK = '.lock';
+/** A lock older than this was left by a killed composer: the critical section takes milliseconds. */
+const STALE_LOCK_MS = 5_000;
+const LOCK_WAIT_MS = 10_000;
+
+async function fileBytes(dir: string): Promise<Map<string, number>> {
+  const sizes = new Map<string, number>();
+  for (const n of await fs.readdir(dir).catch(() => [] as string[])) {
+    const s = await fs.lstat(path.join(dir, n)).catch(() => undefined);
+    if (s?.isFile()) sizes.set(n, s.size);
+  }
+  return sizes;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Bytes promised to live reservations beyond what their files already hold; dead ones are removed. */
+async function outstanding(dir: string, sizes: Map<string, number>): Promise<number> {
+  const rdir = path.join(dir, RESERVATIONS_DIR);
+  let total = 0;
+  for (const n of await fs.readdir(rdir).catch(() => [] as string[])) {
+    const m = /^(\d+)\.[0-9a-f]+\.json$/.exec(n);
+    if (!m) continue;
+    if (!alive(Number(m[1]))) {
+      await fs.rm(path.join(rdir, n), { force: true });
+      continue;
+    }
+    try {
+      const r = JSON.parse((await readRegularText(path.join(rdir, n), 4096)).text) as { file: string; bytes: number };
+      total += Math.max(0, r.bytes - (sizes.get(r.file) ?? 0));
+    } catch { /* being written or removed: the next look counts it */ }
+  }
+  return total;
+}
+
+/** The spool's use and headroom, counting what running composers have reserved (throws if `dir` is missing). */
 export async function checkSpoolSpace(dir: string, limits: SpoolLimits): Promise<SpoolSpace> {
   const st = await fs.statfs(dir);
   // bavail, not bfree: root may write into the reserved blocks, but they are the node's last resort.
   const freeBytes = Number(st.bavail) * Number(st.bsize);
-  let usedBytes = 0;
-  let names: string[] = [];
-  try { names = await fs.readdir(dir); } catch { /* unreadable: count as empty, statfs already worked */ }
-  for (const n of names) {
-    try {
-      const s = await fs.lstat(path.join(dir, n));
-      if (s.isFile()) usedBytes += s.size;
-    } catch { /* removed meanwhile */ }
-  }
-  const headroomBytes = Math.max(0, Math.min(limits.maxBytes - usedBytes, freeBytes - limits.minFreeBytes));
+  const sizes = await fileBytes(dir);
+  const usedBytes = [...sizes.values()].reduce((a, b) => a + b, 0);
+  const promised = await outstanding(dir, sizes);
+  const headroomBytes = Math.max(0, Math.min(limits.maxBytes - usedBytes - promised, freeBytes - limits.minFreeBytes - promised));
   let reason: string | undefined;
   if (usedBytes >= limits.maxBytes) reason = `spool holds ${usedBytes} bytes, cap is ${limits.maxBytes} (SPOOL_MAX_BYTES)`;
   else if (freeBytes <= limits.minFreeBytes) reason = `disk has ${freeBytes} bytes free, floor is ${limits.minFreeBytes} (SPOOL_MIN_FREE_BYTES)`;
   return reason ? { ok: false, usedBytes, freeBytes, headroomBytes: 0, reason } : { ok: true, usedBytes, freeBytes, headroomBytes };
+}
+
+async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const lock = path.join(dir, RESERVATIONS_DIR, LOCK);
+  const until = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      await fs.mkdir(lock);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const st = await fs.lstat(lock).catch(() => undefined);
+      if (st && Date.now() - st.mtimeMs > STALE_LOCK_MS) await fs.rmdir(lock).catch(() => {});
+      if (Date.now() > until) throw new CdcError('CDC_SPOOL_FAILED', `spool lock ${lock} held for over ${LOCK_WAIT_MS} ms`);
+      await new Promise((r) => setTimeout(r, 2 + Math.random() * 8));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await fs.rmdir(lock).catch(() => {});
+  }
+}
+
+/** Space one spool file may use; grows in steps under the lock, so concurrent dumps never pass the limits together. */
+export class SpoolReservation {
+  readonly #dir: string;
+  readonly #limits: SpoolLimits;
+  readonly #record: string;
+  readonly #file: string;
+  #bytes = 0;
+  #released = false;
+
+  private constructor(dir: string, limits: SpoolLimits, file: string) {
+    this.#dir = dir;
+    this.#limits = limits;
+    this.#file = file;
+    this.#record = path.join(dir, RESERVATIONS_DIR, `${process.pid}.${randomBytes(4).toString('hex')}.json`);
+  }
+
+  /**
+   * Reserves up to `bytes` for `file` (a bare name in `dir`): less when less is left, CDC_SPOOL_FULL
+   * when nothing is.
+   */
+  static async take(dir: string, limits: SpoolLimits, file: string, bytes: number): Promise<SpoolReservation> {
+    ensureDirSync(path.join(dir, RESERVATIONS_DIR));
+    const r = new SpoolReservation(dir, limits, file);
+    await r.grow(bytes, 1);
+    return r;
+  }
+
+  get bytes(): number { return this.#bytes; }
+
+  /**
+   * Raises the reservation to `wanted` bytes, or to no less than `needed` when that is all there is
+   * room for; throws CDC_SPOOL_FULL (keeping what it had) when not even `needed` fits.
+   */
+  async grow(wanted: number, needed = wanted): Promise<void> {
+    if (this.#released) throw new Error('reservation already released');
+    if (needed <= this.#bytes) return;
+    await withLock(this.#dir, async () => {
+      const space = await checkSpoolSpace(this.#dir, this.#limits);
+      const size = (await fs.lstat(path.join(this.#dir, this.#file)).catch(() => undefined))?.size ?? 0;
+      // The headroom already deducts what we hold but have not written yet: that part is ours to use.
+      const room = space.ok ? size + space.headroomBytes + Math.max(0, this.#bytes - size) : 0;
+      if (needed > room) {
+        throw new CdcError('CDC_SPOOL_FULL', space.reason ?? `${needed} bytes for ${this.#file} would pass the spool limits (room for ${room})`, { usedBytes: space.usedBytes, freeBytes: space.freeBytes });
+      }
+      const total = Math.min(wanted, room);
+      await writeFileAtomic(this.#record, JSON.stringify({ file: this.#file, bytes: total }));
+      this.#bytes = total;
+    });
+  }
+
+  /** Gives the space back (the file is committed, so it counts as itself, or it was removed). */
+  async release(): Promise<void> {
+    if (this.#released) return;
+    this.#released = true;
+    await fs.rm(this.#record, { force: true });
+  }
 }

@@ -6,6 +6,7 @@ import { createTestBucket } from '../helpers/s3.ts';
 import { installComposer } from '../helpers/composer-install.ts';
 import { runComposer, mixedData } from '../helpers/run-composer.ts';
 import { unzipTest, zipNames, zipEntry, saveTemp } from '../helpers/zip-check.ts';
+import { spoolListing } from '../helpers/spool-listing.ts';
 
 const ARGS = ['-c=18446744073709551615', '-e=myapp', '-p=1', '-s=11', '-t=1700000000', '-h=node-a', '-P=999999999'];
 const core = Buffer.concat([Buffer.alloc(3 << 20, 7), Buffer.from('the end of the core')]);
@@ -30,7 +31,7 @@ for (const codec of ['deflate', 'store', 'zstd'] as const) {
     t.equal(info.codec, codec);
     t.equal(info.core_bytes, core.length);
     t.equal(info.exe, 'myapp');
-    t.same(fs.readdirSync(c.coreDir), []);
+    t.same(spoolListing(c.coreDir), []);
     const events = fs.readdirSync(c.eventDir);
     t.equal(events.length, 1, 'a record for the agent');
     t.equal(JSON.parse(fs.readFileSync(`${c.eventDir}/${events[0]}`, 'utf8')).storage, 's3');
@@ -41,7 +42,7 @@ t.test('no S3 configured: a complete zip in the core directory', async (t) => {
   const c = installComposer({});
   t.teardown(() => c.remove());
   t.equal((await runComposer(c.launcher, ARGS, core)).code, 0);
-  const files = fs.readdirSync(c.coreDir);
+  const files = spoolListing(c.coreDir);
   t.equal(files.length, 1);
   t.match(files[0], /\.zip$/);
   t.match(unzipTest(`${c.coreDir}/${files[0]}`), /No errors detected/);
@@ -53,7 +54,7 @@ t.test('hostile exe names, hostname and garbled flags still give a dump, inside 
   t.teardown(() => c.remove());
   const evil = ['-e=../../../../tmp/evil\nname\u0001\u007f\u00ff\u2603', `-h=${'h/'.repeat(2048)}`, '-E=!..!..!etc!passwd', '-p=notanumber', '-s=', 'stray', '-P'];
   t.equal((await runComposer(c.launcher, evil, core)).code, 0);
-  const files = fs.readdirSync(c.coreDir);
+  const files = spoolListing(c.coreDir);
   t.equal(files.length, 1);
   t.notMatch(files[0], /\//);
   t.ok(files[0]!.length < 200);
@@ -67,7 +68,7 @@ t.test('a bad .env line and bad values are logged; the dump goes through', async
   t.teardown(() => c.remove());
   fs.appendFileSync(`${c.dir}/.env`, 'this line is broken\n');
   t.equal((await runComposer(c.launcher, ARGS, core)).code, 0);
-  t.equal(fs.readdirSync(c.coreDir).filter((f) => f.endsWith('.zip')).length, 1);
+  t.equal(spoolListing(c.coreDir).filter((f) => f.endsWith('.zip')).length, 1);
   const problems = c.log().filter((l) => l.event === 'ConfigProblem').map((l) => String(l.msg));
   t.ok(problems.some((p) => /CDC_ENVFILE_LINE/.test(p)));
   t.ok(problems.some((p) => /COMP_TIMEOUT/.test(p)));
@@ -88,9 +89,9 @@ t.test('RLIMIT_CORE honoured: 0 skips, a small limit truncates; COMP_IGNORE_RLIM
   const c = installComposer({});
   t.teardown(() => c.remove());
   t.equal((await runComposer(c.launcher, ['-c=0', ...ARGS.slice(1)], core)).code, 0);
-  t.same(fs.readdirSync(c.coreDir), []);
+  t.same(spoolListing(c.coreDir), []);
   t.equal((await runComposer(c.launcher, ['-c=4096', ...ARGS.slice(1)], core)).code, 0);
-  const [zip] = fs.readdirSync(c.coreDir);
+  const [zip] = spoolListing(c.coreDir);
   const info = JSON.parse(zipEntry(`${c.coreDir}/${zip}`, zip!.replace(/\.zip$/, '-dump-info.json')).toString());
   t.equal(info.core_truncated, true);
   t.equal(info.core_bytes, 4096);
@@ -98,7 +99,7 @@ t.test('RLIMIT_CORE honoured: 0 skips, a small limit truncates; COMP_IGNORE_RLIM
   const c2 = installComposer({ COMP_IGNORE_RLIMIT: 'true' });
   t.teardown(() => c2.remove());
   t.equal((await runComposer(c2.launcher, ['-c=0', ...ARGS.slice(1)], core)).code, 0);
-  t.equal(fs.readdirSync(c2.coreDir).length, 1);
+  t.equal(spoolListing(c2.coreDir).length, 1);
 });
 
 t.test('COMP_TIMEOUT finishes the dump with what was read: the core cut and marked, nothing confirmed thrown away', async (t) => {
@@ -117,18 +118,18 @@ t.test('COMP_TIMEOUT finishes the dump with what was read: the core cut and mark
     t.ok(r.ms < 5000, `finished after ${Math.round(r.ms)} ms`);
     const done = c.log().find((l) => l.event === 'DumpFinished');
     t.equal(done?.code, 'CDC_TIMEOUT', 'reported with its code');
-    t.notOk(fs.readdirSync(c.coreDir).some((f) => f.endsWith('.part')), 'no half-written file');
+    t.notOk(spoolListing(c.coreDir).some((f) => f.endsWith('.part')), 'no half-written file');
     let zip: string;
     if (env === b.env) {
       // S3 answered, but COMP_TIMEOUT means: stop waiting on it. The unconfirmed rest is on disk.
       t.equal(done?.outcome, 'partial');
-      const manifest = fs.readdirSync(c.coreDir).find((f) => f.endsWith('.zip.upload.json'))!;
+      const manifest = spoolListing(c.coreDir).find((f) => f.endsWith('.zip.upload.json'))!;
       const key = JSON.parse(fs.readFileSync(`${c.coreDir}/${manifest}`, 'utf8')).key;
       await completePartialUpload(b.client, `${c.coreDir}/${manifest}`, (await import('pino')).default({ level: 'silent' }));
       zip = saveTemp(await b.get(key));
     } else {
       t.equal(done?.outcome, 'spooled');
-      zip = `${c.coreDir}/${fs.readdirSync(c.coreDir).find((f) => f.endsWith('.zip'))}`;
+      zip = `${c.coreDir}/${spoolListing(c.coreDir).find((f) => f.endsWith('.zip'))}`;
     }
     t.match(unzipTest(zip), /No errors detected/, 'a valid zip, not one that looks whole by accident');
     const infoName = zipNames(zip).find((n) => n.endsWith('-dump-info.json'))!;
@@ -156,7 +157,7 @@ t.test('S3 cut mid-stream: confirmed parts stay in S3, the rest is spooled with 
   proxy.cutAfter(18 << 20); // S3 dies after ~3 parts
   const r = await runComposer(c.launcher, ARGS, big);
   t.equal(r.code, 0, 'the composer still finished the dump');
-  const files = fs.readdirSync(c.coreDir).sort();
+  const files = spoolListing(c.coreDir);
   t.equal(files.length, 2, files.join(', '));
   const manifestFile = files.find((f) => f.endsWith('.zip.upload.json'))!;
   const restFile = files.find((f) => f.endsWith('.zip.rest'))!;
@@ -167,7 +168,7 @@ t.test('S3 cut mid-stream: confirmed parts stay in S3, the rest is spooled with 
   t.equal(c.log().find((l) => l.event === 'DumpFinished')?.outcome, 'partial');
   // What the agent does later, with S3 back.
   await completePartialUpload(b.client, `${c.coreDir}/${manifestFile}`, (await import('pino')).default({ level: 'silent' }));
-  t.same(fs.readdirSync(c.coreDir), [], 'rest and manifest removed after completion');
+  t.same(spoolListing(c.coreDir), [], 'rest and manifest removed after completion');
   const zip = saveTemp(await b.get(manifest.key));
   t.match(unzipTest(zip), /No errors detected/);
   const core = zipEntry(zip, manifest.key.replace(/\.zip$/, '.core'));
@@ -184,7 +185,7 @@ t.test('core event files (COMP_CORE_EVENTS) carry the original fields', async (t
   t.equal(files.length, 1);
   t.match(files[0], /^[0-9a-f-]{36}-event\.json$/);
   const event = JSON.parse(fs.readFileSync(`${eventDir}/${files[0]}`, 'utf8'));
-  const [zip] = fs.readdirSync(c.coreDir);
+  const [zip] = spoolListing(c.coreDir);
   t.equal(event.key, zip);
   t.equal(event.exe_name, 'myapp');
   t.equal(event.signal, '11');

@@ -9,6 +9,7 @@ import { installComposer } from '../helpers/composer-install.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { buildCrasher } from '../helpers/crasher.ts';
 import { unzipTest, zipNames, zipEntry, saveTemp, backtrace } from '../helpers/zip-check.ts';
+import { spoolListing } from '../helpers/spool-listing.ts';
 
 /** Runs program with RLIMIT_CORE set; returns the signal that ended it. */
 function crash(program: string, args: string[], rlimit = 'unlimited'): string | null {
@@ -44,7 +45,7 @@ t.test('a real crash ends up as a valid zip in S3, with a usable core', async (t
     t.equal(typeof info.global_pid, 'number');
     t.equal(info.proc_verified === 'pidfd' || info.proc_verified === 'starttime', true, `proc verified by ${info.proc_verified}`);
     t.match(backtrace(zip, program), /crash_here[\s\S]*do_work[\s\S]*main/, 'gdb names the crashing frames');
-    t.same(fs.readdirSync(c.coreDir), [], 'nothing spooled in direct mode');
+    t.same(spoolListing(c.coreDir), [], 'nothing spooled in direct mode');
     t.equal(await bucket.uploadsInProgress(), 0, 'no multipart upload left open');
   });
 });
@@ -79,9 +80,9 @@ t.test('S3 down: the dump is spooled as a complete zip for the agent', async (t)
   const program = buildCrasher();
   await withCorePattern(c.pattern, async () => {
     crash(program, ['1']);
-    const zipName = await waitFor('a spooled zip', () => fs.readdirSync(c.coreDir).find((f) => f.endsWith('.zip')));
+    const zipName = await waitFor('a spooled zip', () => spoolListing(c.coreDir).find((f) => f.endsWith('.zip')));
     t.match(unzipTest(`${c.coreDir}/${zipName}`), /No errors detected/);
-    t.same(fs.readdirSync(c.coreDir).filter((f) => f.endsWith('.part')), [], 'no .part left');
+    t.same(spoolListing(c.coreDir).filter((f) => f.endsWith('.part')), [], 'no .part left');
     t.match(backtrace(`${c.coreDir}/${zipName}`, program), /crash_here/);
   });
 });

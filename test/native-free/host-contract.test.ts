@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatEnvFile } from '../../src/shared/envfile.ts';
 import { launcherScript } from '../../src/agent/install/launcher.ts';
+import { spoolListing } from '../helpers/spool-listing.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bundle = path.join(repo, 'dist/cdc.cjs');
@@ -75,7 +76,7 @@ for (const [label, extra] of [['seed-compatible args', []], ['full core_pattern 
     t.equal(code, 0, 'exit code 0');
     if (code !== 0) t.comment(`composer.log:\n${log.slice(-3000)}`);
 
-    const files = fs.readdirSync(coreDir);
+    const files = spoolListing(coreDir);
     const zips = files.filter((f) => f.endsWith('.zip'));
     t.equal(zips.length, 1, `one zip in CORE_DIR: ${files}`);
     t.same(files.filter((f) => f.endsWith('.part')), [], 'no partial files left');

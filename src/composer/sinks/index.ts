@@ -34,17 +34,23 @@ export async function openSink(opts: { config: Config; name: string; log: Logger
   if (!config.directUpload) return spool(null, 'direct upload is off (COMP_DIRECT_UPLOAD=false)');
 
   // The AWS SDK takes ~150 ms to load: only now, and only on the S3 path (the spool never needs it).
-  const [{ createS3Client }, { assertNoObject, createUpload }, { openS3Sink }] = await Promise.all([
+  const [{ createS3Client }, { abortUpload, assertNoObject, createUpload }, { openS3Sink }] = await Promise.all([
     import('../../shared/s3-client.ts'), import('../../shared/s3-commands.ts'), import('./s3.ts'),
   ]);
   const client = createS3Client(config.s3, { requestTimeoutMs: REQUEST_TIMEOUT_MS, connectTimeoutMs: CONNECT_TIMEOUT_MS });
   const key = objectKey(config.s3.keyPrefix, name);
   let uploadId: string;
+  const target = { client, bucket, key };
   try {
     // A store that does not answer at the start is the same stall as one mid-stream: spool.
     const signal = AbortSignal.timeout(config.progressTimeoutMs);
-    await assertNoObject({ client, bucket, key }, signal);
-    uploadId = await createUpload({ client, bucket, key }, signal);
+    uploadId = await createUpload(target, signal);
+    // A dump never replaces another: the key must be free (stores that ignore If-None-Match on
+    // completion are caught here; the create comes first for its clearer errors).
+    await assertNoObject(target, signal).catch(async (e: unknown) => {
+      await abortUpload(target, uploadId, log);
+      throw e;
+    });
   } catch (e) {
     client.destroy();
     return isCdcError(e) ? spool(e.code, e.detail ?? e.message) : spool('CDC_S3_UNREACHABLE', describeError(e));

@@ -10,7 +10,7 @@ import { abortUpload, completeUpload } from '../../shared/s3-commands.ts';
 import { PartUploader } from '../../shared/part-uploader.ts';
 import { dumpFiles, writeManifest, type UploadedPart } from '../../shared/spool/index.ts';
 import { SpoolFile } from './spool-file.ts';
-import { spoolHeadroom } from './spool.ts';
+import { reserveSpool } from './spool.ts';
 import { makeSink, type Sink } from './types.ts';
 
 export interface S3SinkOptions {
@@ -47,7 +47,7 @@ export function openS3Sink(o: S3SinkOptions): Sink {
       const reason = isCdcError(err) ? err.message : new CdcError('CDC_S3_MIDSTREAM', describeError(err)).message;
       log.warn({ event: 'UploadFailedMidstream', code: codeOf(err, 'CDC_S3_MIDSTREAM'), bucket, key, confirmedParts: parts.length, confirmedBytes, err: describeError(err) }, 'UploadFailedMidstream');
       kept = { parts, confirmedBytes, reason };
-      rest = await SpoolFile.create(restPath, await spoolHeadroom(config, log, 'rest'));
+      rest = await SpoolFile.create(restPath, await reserveSpool(config, log, 'rest', files.rest));
       await rest.write(buffers);
     }
 

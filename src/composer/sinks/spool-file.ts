@@ -4,27 +4,35 @@
 import fs from 'node:fs/promises';
 import { CdcError } from '../../shared/errors.ts';
 import { commitFile, createExclusive, partFile } from '../../shared/spool/index.ts';
+import type { SpoolReservation } from '../../shared/spool-space.ts';
+
+/** Reservations grow in steps this large: few lock round trips, little space held idle. */
+const RESERVE_STEP = 16 * 1024 * 1024;
 
 export class SpoolFile {
   readonly finalPath: string;
   readonly partPath: string;
   #fh: fs.FileHandle | null;
   #bytes = 0;
-  readonly #headroom: number;
+  readonly #space: SpoolReservation;
   #state: 'open' | 'committed' | 'discarded' = 'open';
 
-  private constructor(finalPath: string, fh: fs.FileHandle, headroomBytes: number) {
+  private constructor(finalPath: string, fh: fs.FileHandle, space: SpoolReservation) {
     this.finalPath = finalPath;
     this.partPath = partFile(finalPath);
     this.#fh = fh;
-    this.#headroom = headroomBytes;
+    this.#space = space;
   }
 
-  /** Creates `<finalPath>.part` (0600, must not exist, not even as a link). `headroomBytes` caps what may be written. */
-  static async create(finalPath: string, headroomBytes: number): Promise<SpoolFile> {
+  /**
+   * Creates `<finalPath>.part` (0600, must not exist, not even as a link). `space` is the spool
+   * space reserved for it (shared with every composer on the host); it grows as the file does.
+   */
+  static async create(finalPath: string, space: SpoolReservation): Promise<SpoolFile> {
     try {
-      return new SpoolFile(finalPath, await createExclusive(partFile(finalPath)), headroomBytes);
+      return new SpoolFile(finalPath, await createExclusive(partFile(finalPath)), space);
     } catch (e) {
+      await space.release();
       throw new CdcError('CDC_SPOOL_FAILED', `cannot create ${partFile(finalPath)}: ${(e as Error).message}`, undefined, { cause: e });
     }
   }
@@ -36,9 +44,14 @@ export class SpoolFile {
     if (this.#state !== 'open' || !this.#fh) throw new Error(`${this.partPath} is not open`);
     let todo = chunks.filter((c) => c.length > 0);
     const size = todo.reduce((n, c) => n + c.length, 0);
-    if (this.#bytes + size > this.#headroom) {
-      await this.discard();
-      throw new CdcError('CDC_SPOOL_FULL', `dump grew past the spool headroom of ${this.#headroom} bytes; ${this.partPath} removed`);
+    const needed = this.#bytes + size;
+    if (needed > this.#space.bytes) {
+      try {
+        await this.#space.grow(needed + RESERVE_STEP, needed);
+      } catch (e) {
+        await this.discard();
+        throw new CdcError('CDC_SPOOL_FULL', `dump grew past the spool's room at ${this.#space.bytes} bytes (${(e as Error).message}); ${this.partPath} removed`);
+      }
     }
     try {
       while (todo.length > 0) {
@@ -62,6 +75,7 @@ export class SpoolFile {
     try {
       await commitFile(fh, this.partPath, this.finalPath, false); // never over another dump
       this.#state = 'committed';
+      await this.#space.release(); // the committed file counts as itself from now on
       return this.#bytes;
     } catch (e) {
       await this.discard();
@@ -77,6 +91,7 @@ export class SpoolFile {
     this.#fh = null;
     await fh?.close().catch(() => {});
     await fs.unlink(this.partPath).catch(() => {});
+    await this.#space.release();
   }
 
   /** Removes the committed file (for a partial upload aborted before its manifest was written). */

@@ -4,33 +4,34 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../../shared/config.ts';
 import type { Logger } from '../../shared/log.ts';
-import { CdcError, codeOf } from '../../shared/errors.ts';
-import { checkSpoolSpace } from '../../shared/spool-space.ts';
-import { dumpFiles, ensureDirSync } from '../../shared/spool/index.ts';
+import { CdcError, codeOf, isCdcError } from '../../shared/errors.ts';
+import { SpoolReservation } from '../../shared/spool-space.ts';
+import { dumpFiles, ensureDirSync, partFile } from '../../shared/spool/index.ts';
 import { SpoolFile } from './spool-file.ts';
 import { makeSink, type Sink } from './types.ts';
 
-/** Checks the spool limits and returns the bytes this dump may use; throws CDC_SPOOL_FULL / FAILED. */
-export async function spoolHeadroom(config: Config, log: Logger, what: string): Promise<number> {
-  let space;
+/** Spool space reserved first, before a byte is written; it grows as the file does (spool-file.ts). */
+const FIRST_RESERVATION = 1024 * 1024;
+
+/** Reserves spool space for `file` in CORE_DIR; throws CDC_SPOOL_FULL / CDC_SPOOL_FAILED. */
+export async function reserveSpool(config: Config, log: Logger, what: string, file: string): Promise<SpoolReservation> {
   try {
     ensureDirSync(config.coreDir);
-    space = await checkSpoolSpace(config.coreDir, { maxBytes: config.spoolMaxBytes, minFreeBytes: config.spoolMinFreeBytes });
+    return await SpoolReservation.take(config.coreDir, { maxBytes: config.spoolMaxBytes, minFreeBytes: config.spoolMinFreeBytes }, partFile(file), FIRST_RESERVATION);
   } catch (e) {
+    if (isCdcError(e, 'CDC_SPOOL_FULL')) {
+      log.error({ event: 'SpoolRefused', code: 'CDC_SPOOL_FULL', what, reason: e.detail, ...e.details }, 'SpoolRefused');
+      throw e;
+    }
     throw new CdcError('CDC_SPOOL_FAILED', `${config.coreDir}: ${(e as Error).message}`, undefined, { cause: e });
   }
-  if (!space.ok) {
-    log.error({ event: 'SpoolRefused', code: 'CDC_SPOOL_FULL', what, reason: space.reason, usedBytes: space.usedBytes, freeBytes: space.freeBytes }, 'SpoolRefused');
-    throw new CdcError('CDC_SPOOL_FULL', space.reason, { usedBytes: space.usedBytes, freeBytes: space.freeBytes });
-  }
-  return space.headroomBytes;
 }
 
 export async function openSpoolSink(o: { config: Config; name: string; log: Logger; reason: string }): Promise<Sink> {
   const { config, name, log, reason } = o;
-  const headroom = await spoolHeadroom(config, log, 'zip');
-  const file = await SpoolFile.create(path.join(config.coreDir, dumpFiles(name).zip), headroom);
-  log.info({ event: 'SpoolStarted', path: file.partPath, headroomBytes: headroom, reason }, 'SpoolStarted');
+  const zip = dumpFiles(name).zip;
+  const file = await SpoolFile.create(path.join(config.coreDir, zip), await reserveSpool(config, log, 'zip', zip));
+  log.info({ event: 'SpoolStarted', path: file.partPath, reason }, 'SpoolStarted');
   return makeSink((signal) => ({
     write: (chunks) => file.write(chunks),
     async final() {

@@ -9,6 +9,7 @@
 //                                     says the rest file is whole
 //   EVENT_DIR/{name}.cdc.json         the agent record: a dump was stored or spooled
 //   COMP_CORE_EVENT_DIR/{uuid}-event.json  the Rust original's core event file (opt-in)
+//   CORE_DIR/.reservations/           spool space reserved by running composers (shared/spool-space.ts)
 // Temp files of atomic writes are hidden (see files.ts) and never candidates.
 
 export const ZIP_SUFFIX = '.zip';
@@ -17,6 +18,8 @@ export const REST_SUFFIX = '.zip.rest';
 export const MANIFEST_SUFFIX = '.zip.upload.json';
 export const RECORD_SUFFIX = '.cdc.json';
 export const CORE_EVENT_SUFFIX = '-event.json';
+/** The spool's own state in CORE_DIR: not a dump, never uploaded, not counted as spool use. */
+export const RESERVATIONS_DIR = '.reservations';
 
 export interface DumpFileNames {
   readonly zip: string;

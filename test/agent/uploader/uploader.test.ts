@@ -14,6 +14,7 @@ import { Uploader, type UploaderOptions } from '../../../src/agent/uploader/uplo
 import { memoryLogger } from '../../helpers/memory-logger.ts';
 import { scratchHost } from '../../helpers/scratch-host.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
+import { spoolListing } from '../../helpers/spool-listing.ts';
 
 const MiB = 1024 * 1024;
 
@@ -47,7 +48,7 @@ t.test('complete zips are uploaded whole and removed; .part files are never touc
   t.same(r, { uploaded: 2, failed: 0, deferred: 0 });
   t.same(await b.keys(), ['multi.zip', 'small.zip']);
   for (const [f, d] of Object.entries(data)) t.ok((await b.get(f)).equals(d), `${f} byte-identical`);
-  t.same(fs.readdirSync(h.coreDir).sort(), ['other.zip.rest.part', 'writing.zip.part']);
+  t.same(spoolListing(h.coreDir), ['other.zip.rest.part', 'writing.zip.part']);
   t.equal(await counter(metrics, 'cdc_agent_dumps_uploaded_total'), 2);
   t.equal(await counter(metrics, 'cdc_agent_uploaded_bytes_total'), 1000 + 12 * MiB + 17);
   t.equal(await counter(metrics, 'cdc_agent_spool_files'), 2);
@@ -121,7 +122,7 @@ t.test('a partial upload the composer left is finished from its manifest', async
   const { u, metrics } = makeUploader(b, h.coreDir);
   t.same(await u.sweep(), { uploaded: 1, failed: 0, deferred: 0 });
   t.ok((await b.get('p.zip')).equals(whole), 'whole object');
-  t.same(fs.readdirSync(h.coreDir), [], 'manifest and rest removed');
+  t.same(spoolListing(h.coreDir), [], 'manifest and rest removed');
   t.equal(await counter(metrics, 'cdc_agent_dumps_uploaded_total'), 1);
 });
 
@@ -144,12 +145,12 @@ t.test('S3 down for a while, then back: everything arrives once, nothing lost', 
   const first = await u.sweep('startup');
   t.equal(first.failed, 4, 'every dump failed while S3 is down');
   t.equal(await counter(metrics, 'cdc_agent_dumps_failing'), 4, 'failing dumps show in metrics');
-  t.equal(fs.readdirSync(h.coreDir).length, 5, 'and stay on disk');
+  t.equal(spoolListing(h.coreDir).length, 5, 'and stay on disk');
   // Follow-up retries keep failing for a while (timers, not the test, drive them).
   await waitFor('retries', async () => (await counter(metrics, 'cdc_agent_upload_retries_total')) >= 8);
   t.same(await b.keys(), []);
   proxy.restore();
-  await waitFor('all uploaded', () => fs.readdirSync(h.coreDir).length === 0);
+  await waitFor('all uploaded', () => spoolListing(h.coreDir).length === 0);
   await u.close();
   t.same(await b.keys(), ['p.zip', 'z0.zip', 'z1.zip', 'z2.zip']);
   for (const [f, d] of want) t.ok((await b.get(f)).equals(d), `${f} whole`);

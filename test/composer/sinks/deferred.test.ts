@@ -14,6 +14,7 @@ import { openSink, type Sink } from '../../../src/composer/sinks/index.ts';
 import { loadConfig } from '../../../src/shared/config.ts';
 import { createTestBucket } from '../../helpers/s3.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
+import { spoolListing } from '../../helpers/spool-listing.ts';
 
 const KiB = 1024;
 const log = pino({ level: 'silent' });
@@ -44,7 +45,7 @@ const write = (s: Sink, chunk: Buffer) => new Promise<void>((resolve, reject) =>
 const end = (s: Sink) => new Promise<void>((resolve) => s.stream.end(resolve));
 /** Lets every pending callback and promise job run: a sink that was going to open has begun. */
 const settle = () => new Promise((r) => setTimeout(r, 20));
-const ls = (dir: string) => fs.readdirSync(dir).sort();
+const ls = spoolListing;
 const chunks = (n: number, size = KiB) => Array.from({ length: n }, () => randomBytes(size));
 
 t.test('until the core is read the zip is queued and no sink is opened; then it opens and the bytes keep their order', async (t) => {

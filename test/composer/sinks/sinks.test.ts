@@ -14,6 +14,7 @@ import { loadConfig, type Config } from '../../../src/shared/config.ts';
 import { openSink, type Sink } from '../../../src/composer/sinks/index.ts';
 import { readManifest } from '../../../src/shared/spool/index.ts';
 import { completePartialUpload } from '../../../src/agent/uploader/complete-partial.ts';
+import { spoolListing } from '../../helpers/spool-listing.ts';
 
 const MiB = 1024 * 1024;
 const log = pino({ level: 'silent' });
@@ -41,7 +42,7 @@ async function feed(sink: Sink, data: Buffer) {
   return sink.done;
 }
 
-const ls = (dir: string) => fs.readdirSync(dir).sort();
+const ls = spoolListing;
 
 t.test('direct: a 40 MiB stream lands in S3 byte for byte, nothing on disk', async (t) => {
   const b = await createTestBucket('sink');
