@@ -83,6 +83,14 @@ function present(flags: Map<string, string>, problems: Problem[]): void {
   }
 }
 
+/** -d=DIR (seed) replaces CORE_DIR: only a plain absolute path below the root, never one with "..". */
+function coreDirFlag(v: string | undefined, problems: Problem[]): string | undefined {
+  if (v === undefined) return undefined;
+  if (/^\/[^\0\n]*[^/]$/.test(v) && !v.split('/').some((s) => s === '..' || s === '.')) return v;
+  problems.push(bad(`flag -d is not a plain absolute directory: ${JSON.stringify(v.slice(0, 80))}; CORE_DIR is used`));
+  return undefined;
+}
+
 export function parseKernelArgs(argv: readonly string[]): KernelArgs {
   const problems: Problem[] = [];
   const flags = tokenize(argv, problems);
@@ -111,7 +119,7 @@ export function parseKernelArgs(argv: readonly string[]): KernelArgs {
     gid: int(flags, 'g', problems),
     dumpMode: int(flags, 'D', problems, 2),
     pidfd: int(flags, 'F', problems, 65535),
-    coreDir: flags.get('d'),
+    coreDir: coreDirFlag(flags.get('d'), problems),
     problems,
   };
 }

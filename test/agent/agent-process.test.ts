@@ -6,38 +6,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../../src/shared/spool/index.ts';
 import { createHash, randomBytes } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { ListMultipartUploadsCommand, ListPartsCommand } from '@aws-sdk/client-s3';
 import { createTestBucket } from '../helpers/s3.ts';
-import { scratchHost, type ScratchHost } from '../helpers/scratch-host.ts';
+import { scratchHost } from '../helpers/scratch-host.ts';
+import { startAgent } from '../helpers/agent-process.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
-const MAIN = path.resolve(import.meta.dirname, '../../src/agent/main.ts');
-
-interface Child { proc: ChildProcess; lines: Record<string, any>[]; exited: Promise<number | null> }
-
-function startAgent(args: string[], h: ScratchHost, env: Record<string, string>): Child {
-  const proc = spawn(process.execPath, [MAIN, ...args], {
-    env: {
-      PATH: process.env.PATH, HOST_DIR: h.hostDir, CDC_PROC_SYS: h.procSys, COMPOSER_SOURCE_DIR: h.sourceDir,
-      METRICS_PORT: '0', UPLOAD_MIN_FILE_AGE_MS: '0', INTERVAL: '0', ...env,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines: Record<string, any>[] = [];
-  let buf = '';
-  proc.stdout!.on('data', (c: Buffer) => {
-    buf += c.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      try { lines.push(JSON.parse(line)); } catch { /* not ours */ }
-    }
-  });
-  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
-  return { proc, lines, exited };
-}
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 

@@ -1,6 +1,8 @@
 // Fault injection: a loopback TCP proxy in front of the test S3. A real S3 cannot fail on demand,
 // so tests route through this and tell it to cut every connection (and refuse new ones) once a
-// given number of request bytes went through — S3 dying in the middle of an upload.
+// given number of request bytes went through — S3 dying in the middle of an upload — to stall
+// (connections stay open, nothing is forwarded, no reset: a store that stops answering), or to
+// throttle the upload to a given rate.
 import net from 'node:net';
 
 export interface TcpProxy {
@@ -9,7 +11,11 @@ export interface TcpProxy {
   readonly bytesUp: number;
   /** After `n` more request bytes: kill all connections and refuse new ones until restore(). */
   cutAfter(n: number): void;
-  /** Forward again. */
+  /** After `n` more request bytes: stop forwarding in both directions, keep every connection open. */
+  stallAfter(n: number): void;
+  /** Forward request bytes at no more than `bytesPerSec` (0: no limit). */
+  throttle(bytesPerSec: number): void;
+  /** Forward again, at full speed. */
   restore(): void;
   readonly isCut: boolean;
   close(): Promise<void>;
@@ -20,6 +26,9 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
   let bytesUp = 0;
   let cutAt = Infinity;
   let cut = false;
+  let stallAt = Infinity;
+  let rate = 0;
+  const held: (() => void)[] = []; // forwarding resumed by restore() after a stall
 
   const killAll = () => {
     cut = true;
@@ -34,8 +43,23 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     const drop = () => { client.destroy(); upstream.destroy(); sockets.delete(client); sockets.delete(upstream); };
     client.on('error', drop); upstream.on('error', drop);
     client.on('close', drop); upstream.on('close', drop);
+    const forwardUp = (chunk: Buffer) => {
+      bytesUp += chunk.length;
+      if (!upstream.write(chunk)) { client.pause(); upstream.once('drain', () => client.resume()); }
+    };
     client.on('data', (chunk: Buffer) => {
       if (cut) return;
+      if (bytesUp + chunk.length >= stallAt) {
+        // Stalled: keep the bytes, answer nothing, reset nothing; restore() forwards them.
+        client.pause();
+        held.push(() => { client.resume(); forwardUp(chunk); });
+        return;
+      }
+      if (rate > 0) {
+        client.pause();
+        setTimeout(() => { client.resume(); forwardUp(chunk); }, (chunk.length / rate) * 1000);
+        return;
+      }
       const room = cutAt - bytesUp;
       if (chunk.length >= room) {
         // Forward exactly up to the cut point, so the server sees a truncated request.
@@ -44,10 +68,10 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
         killAll();
         return;
       }
-      bytesUp += chunk.length;
-      if (!upstream.write(chunk)) { client.pause(); upstream.once('drain', () => client.resume()); }
+      forwardUp(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
+      if (bytesUp >= stallAt) { upstream.pause(); held.push(() => { upstream.resume(); client.write(chunk); }); return; }
       if (!client.write(chunk)) { upstream.pause(); client.once('drain', () => upstream.resume()); }
     });
   });
@@ -59,7 +83,12 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     get bytesUp() { return bytesUp; },
     get isCut() { return cut; },
     cutAfter(n) { cutAt = bytesUp + n; if (n <= 0) killAll(); },
-    restore() { cut = false; cutAt = Infinity; },
+    stallAfter(n) { stallAt = bytesUp + Math.max(0, n); },
+    throttle(bytesPerSec) { rate = bytesPerSec; },
+    restore() {
+      cut = false; cutAt = Infinity; stallAt = Infinity; rate = 0;
+      held.splice(0).forEach((resume) => resume());
+    },
     async close() {
       killAll();
       await new Promise<void>((resolve) => server.close(() => resolve()));
