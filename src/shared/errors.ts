@@ -37,6 +37,9 @@ export const ErrorCodes = {
   CDC_WATCH_FAILED: 'Watching a directory with inotify failed; dumps are still found by the INTERVAL and SCHEDULE sweeps.',
   CDC_COMMAND_UNKNOWN: 'The agent was started with an unknown command; use run, install, remove or sweep.',
   CDC_MANIFEST_INVALID: 'A partial-upload manifest or its rest file is unreadable or inconsistent; the files were left on disk for an operator.',
+  CDC_RATE_LIMITED: 'The container crashed more often than COMP_RATE_LIMIT allows in its window; this dump holds crash.json, dump-info and the logs but no core.',
+  CDC_RATE_STATE: 'The crash-loop rate-limit state in HOST_DIR/rate could not be used; the dump was taken in full (or its crash was not counted).',
+  CDC_TRIAGE_PARTIAL: 'The core could not be read whole for triage (truncated, garbled or unusual); crash.json says what was read.',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

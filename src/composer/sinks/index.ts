@@ -17,7 +17,8 @@ export type { Sink, SinkResult } from './types.ts';
 export const REQUEST_TIMEOUT_MS = 30_000;
 export const CONNECT_TIMEOUT_MS = 3_000;
 
-export async function openSink(opts: { config: Config; name: string; log: Logger }): Promise<Sink> {
+/** `metadata` is asked for when the upload is created (S3 object metadata; see object-metadata.ts). */
+export async function openSink(opts: { config: Config; name: string; log: Logger; metadata?: () => Record<string, string> }): Promise<Sink> {
   const { config, name, log } = opts;
   if (path.basename(name) !== name || name === '' || name.startsWith('.')) {
     throw new CdcError('CDC_INTERNAL', `unsafe dump name ${JSON.stringify(name)}`);
@@ -41,7 +42,7 @@ export async function openSink(opts: { config: Config; name: string; log: Logger
   const key = objectKey(config.s3.keyPrefix, name);
   let uploadId: string;
   try {
-    uploadId = await createUpload({ client, bucket, key });
+    uploadId = await createUpload({ client, bucket, key }, undefined, opts.metadata?.());
   } catch (e) {
     client.destroy();
     return spool('CDC_S3_UNREACHABLE', describeError(e));
