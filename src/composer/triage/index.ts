@@ -32,14 +32,19 @@ export function startTriage(opts: { pid: number | undefined; exeName: string | u
   let signal: string | undefined;
   let opened: OpenModule[] = [];
   const problems: string[] = [];
+  const openErrors: string[] = [];
   const reader = new CoreReader({
-    onNotes: (f) => { signal = analyse(f, opts.exeName).signalName; },
-    onStack: (f) => {
-      atStack = analyse(f, opts.exeName);
-      const mods = [...new Set(atStack.frames.map((x) => x.module).filter((m): m is Module => m !== undefined))];
-      // Opened now, synchronously: once the core is drained the kernel lets the process go.
-      if (opts.pid !== undefined && mods.length) opened = openModules(opts.pid, mods);
+    onNotes: (f) => {
+      const a = analyse(f, opts.exeName);
+      signal = a.signalName;
+      // Opened now, synchronously, before the frames are known: the kernel lets the process go as
+      // soon as the last of the core fits the pipe, which is before the stack (near the core's end)
+      // has been read. The module of the PC first, then the executable, then the rest.
+      const mods = [...new Set([a.frames[0]?.module, a.exe, ...a.modules].filter((m): m is Module => m !== undefined))];
+      const mapEnd = (m: Module) => f.files.find((x) => x.start === m.base)?.end ?? m.end;
+      if (opts.pid !== undefined && mods.length) opened = openModules(opts.pid, mods, mapEnd, openErrors);
     },
+    onStack: (f) => { atStack = analyse(f, opts.exeName); },
   });
   let result: Promise<TriageResult> | undefined;
   return {
@@ -54,6 +59,7 @@ export function startTriage(opts: { pid: number | undefined; exeName: string | u
         try {
           for (const o of opened) {
             const frames = analysis.frames.filter((x) => x.module?.path === o.module.path);
+            if (!frames.length) continue;
             const found = await symbolise(o.fd, frames.map((x) => x.offset), deadline).catch((e: Error) => {
               problems.push(`symbols of ${o.module.path}: ${e.message}`);
               return new Map<number, string>();
@@ -63,7 +69,7 @@ export function startTriage(opts: { pid: number | undefined; exeName: string | u
         } finally {
           closeModules(opened);
         }
-        if (analysis.frames.length && opts.pid !== undefined && !opened.length) problems.push('no module file could be opened for symbols');
+        if (analysis.frames.length && opts.pid !== undefined && !opened.length) problems.push(`no module file could be opened for symbols (${openErrors.join('; ')})`);
         return { facts, analysis, names, problems: [...facts.problems, ...problems] };
       })();
       return result;

@@ -1,7 +1,9 @@
 // Signal names and what si_code says about a signal (the kernel's numbering on x86_64 and aarch64).
 import os from 'node:os';
 
-const NAMES = new Map(Object.entries(os.constants.signals).map(([name, n]) => [n as number, name]));
+// The first name of each number wins: SIGABRT, not its alias SIGIOT; SIGIO, not SIGPOLL.
+const NAMES = new Map<number, string>();
+for (const [name, n] of Object.entries(os.constants.signals)) if (!NAMES.has(n)) NAMES.set(n, name);
 
 export function signalName(n: number | undefined): string | undefined {
   return n === undefined ? undefined : NAMES.get(n);

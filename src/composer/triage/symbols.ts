@@ -18,25 +18,29 @@ const MAX_SECTIONS = 4096;
 const MAX_SYMTAB_BYTES = 64 << 20;
 const MAX_NAME = 256;
 const BLOCK = 1 << 20;
-/** Modules opened per crash: the frames rarely touch more. */
-export const MAX_OPEN = 8;
+/** Module files opened per crash (a few microseconds each, while the crashed process is held). */
+export const MAX_OPEN = 64;
 
 export interface OpenModule { readonly module: Module; readonly fd: number }
 
 const hex = (n: number) => n.toString(16);
 
-/** Opens the files of `modules` (synchronously: the process may be gone a moment later). */
-export function openModules(pid: number, modules: readonly Module[]): OpenModule[] {
+/**
+ * Opens the files of `modules` (synchronously: the process may be gone a moment later). `mapEnd`
+ * gives the end of the mapping at each module's base (map_files names single mappings).
+ */
+export function openModules(pid: number, modules: readonly Module[], mapEnd: (m: Module) => number, errors: string[] = []): OpenModule[] {
   const out: OpenModule[] = [];
   for (const module of modules.slice(0, MAX_OPEN)) {
-    for (const file of [`/proc/${pid}/map_files/${hex(module.base)}-${hex(module.end)}`, `/proc/${pid}/root${module.path}`]) {
+    for (const file of [`/proc/${pid}/map_files/${hex(module.base)}-${hex(mapEnd(module))}`, `/proc/${pid}/root${module.path}`]) {
       let fd: number | undefined;
       try {
         fd = fs.openSync(file, C.O_RDONLY | C.O_NONBLOCK);
         if (!fs.fstatSync(fd).isFile()) throw new Error('not a regular file');
         out.push({ module, fd });
         break;
-      } catch {
+      } catch (e) {
+        if (errors.length < 4) errors.push(`${file}: ${(e as Error).message}`);
         if (fd !== undefined) fs.closeSync(fd);
       }
     }
