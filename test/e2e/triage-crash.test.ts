@@ -10,6 +10,7 @@ import { createTestBucket, type TestBucket } from '../helpers/s3.ts';
 import { withCorePattern } from '../helpers/core-pattern.ts';
 import { installComposer, waitFor, type InstalledComposer } from '../helpers/composer-install.ts';
 import { buildTriageCrasher } from '../helpers/triage-crasher.ts';
+import { buildCrasher } from '../helpers/crasher.ts';
 import { gdbBacktrace, gdbFrames } from '../helpers/gdb-frames.ts';
 import { saveTemp, unzipTest, zipEntry, zipNames } from '../helpers/zip-check.ts';
 
@@ -117,5 +118,31 @@ t.test('no frame pointers: the PC alone, said so', async (t) => {
     const g = gdbFrames(b.program, r.core);
     t.equal(BigInt(r.doc.frames[0]!.pc), g[0]!.pc);
     t.match(r.doc.frames[0]!.function, /^crash_here\+0x[0-9a-f]+$/, 'named from .symtab');
+  });
+});
+
+t.test('crash-loop rate limit: 20 crashes, the first 3 full, the rest small, every one counted', async (t) => {
+  const limited = installComposer({ ...bucket.env, COMP_RATE_LIMIT: '3/1h', COMP_RATE_LIMIT_HOST: 'true' });
+  t.teardown(() => limited.remove());
+  const program = buildCrasher('looper');
+  await withCorePattern(limited.pattern, async () => {
+    const seen: { core: boolean; count: number; omitted: unknown; heldMs: number; fingerprint: string }[] = [];
+    for (let i = 0; i < 20; i++) {
+      const before = new Set(await bucket.keys());
+      spawnSync('bash', ['-c', 'ulimit -c unlimited; exec "$0" "$@"', program, '8']);
+      const key = await waitFor('the zip', async () => (await bucket.keys()).find((k) => !before.has(k)));
+      const zip = saveTemp(await bucket.get(key));
+      const base = key.replace(/\.zip$/, '');
+      const names = zipNames(zip);
+      const doc = JSON.parse(zipEntry(zip, `${base}-crash.json`).toString());
+      const info = JSON.parse(zipEntry(zip, `${base}-dump-info.json`).toString());
+      seen.push({ core: names.includes(`${base}.core`), count: doc.occurrence?.count, omitted: info.core_omitted, heldMs: info.stdin_drained_ms, fingerprint: doc.fingerprint });
+      if (i >= 3) t.match(unzipTest(zip), /No errors detected/);
+    }
+    t.same(seen.map((s) => s.core), [...Array(3).fill(true), ...Array(17).fill(false)], 'the first 3 keep the core');
+    t.same(seen.map((s) => s.omitted), [...Array(3).fill(null), ...Array(17).fill('rate-limited')]);
+    t.same(seen.map((s) => s.count), Array.from({ length: 20 }, (_, i) => i + 1), 'every crash counted, per fingerprint');
+    t.equal(new Set(seen.map((s) => s.fingerprint)).size, 1, 'one crash site, one fingerprint');
+    t.comment(`held ms, full: ${seen.slice(0, 3).map((s) => s.heldMs).join(' ')}; small: ${seen.slice(3).map((s) => s.heldMs).join(' ')}`);
   });
 });
