@@ -39,7 +39,7 @@ async function crash(argv: string[]) {
   const doc = JSON.parse(zipEntry(zip, `${base}-crash.json`).toString()) as CrashJson;
   const head = await bucket.client.send(new HeadObjectCommand({ Bucket: bucket.name, Key: key }));
   const recordFile = path.join(c.eventDir, `${base}.cdc.json`);
-  const record = JSON.parse(await waitFor('the agent record', () => fs.existsSync(recordFile) && fs.readFileSync(recordFile, 'utf8')));
+  const record = JSON.parse(await waitFor('the agent record', () => (fs.existsSync(recordFile) ? fs.readFileSync(recordFile, 'utf8') : undefined)));
   return { zip, base, names, core, doc, meta: head.Metadata ?? {}, record };
 }
 
