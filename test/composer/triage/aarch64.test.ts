@@ -29,7 +29,9 @@ async function guestCore(program: string, how: string): Promise<string> {
 
 async function frames(program: string, how: string) {
   const tri = startTriage({ pid: undefined, exeName: 'triage-crasher' });
-  for await (const c of fs.createReadStream(await guestCore(program, how))) tri.observe(c as Buffer);
+  const core = await guestCore(program, how);
+  for await (const c of fs.createReadStream(core)) tri.observe(c as Buffer);
+  fs.rmSync(path.dirname(core), { recursive: true, force: true });
   const r = await tri.finish();
   // A PIE's program headers follow its 64-byte ELF header: AT_PHDR - 64 is where it was loaded.
   const base = r.facts.auxv.get(AT_PHDR)! - 64;
