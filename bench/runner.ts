@@ -26,10 +26,11 @@ import rclone from './scenarios/peer-rclone.ts';
 import design from './scenarios/peer-design-pipeline.ts';
 import cdcStore from './scenarios/composer-direct-store.ts';
 import cdcDeflate from './scenarios/composer-direct-deflate.ts';
+import cdcDeflateNoTriage from './scenarios/composer-direct-deflate-notriage.ts';
 import cdcZstd from './scenarios/composer-direct-zstd.ts';
 import cdcSpool from './scenarios/composer-spool.ts';
 
-const ALL: Scenario[] = [cat, gzip, pigz, zstd, gzipRclone, pigzRclone, rclone, design, cdcStore, cdcDeflate, cdcZstd, cdcSpool];
+const ALL: Scenario[] = [cat, gzip, pigz, zstd, gzipRclone, pigzRclone, rclone, design, cdcStore, cdcDeflate, cdcDeflateNoTriage, cdcZstd, cdcSpool];
 const GiB = 2 ** 30;
 
 const log = (s: string) => console.log(s);

@@ -122,6 +122,7 @@ export function renderReport(r: ReportInput): { markdown: string; verdicts: stri
       table(['', 'median', 'min', 'max'], [
         ['held, drain-only handler (`cat > /dev/null`)', ...trio(h.drainHeldMs)],
         ['held, composer (direct deflate-1)', ...trio(h.composerHeldMs)],
+        ['held, composer, triage off (COMP_TRIAGE=false)', ...trio(h.noTriageHeldMs)],
         ['composer start -> stdin drained (its log)', ...trio(h.composerDrainedMs)],
         ['crash -> object complete in S3', ...trio(h.crashToStoredMs)],
       ]), '', 'held = from the crash (the child\'s last instruction) to the parent\'s waitpid() returning, in ms.', '');

@@ -21,6 +21,7 @@ export interface HoldResult {
   crashes: number;
   drainHeldMs: number[]; // crash -> reaped, drain-only handler
   composerHeldMs: number[]; // crash -> reaped, composer
+  noTriageHeldMs: number[]; // crash -> reaped, composer with COMP_TRIAGE=false (issue 13: triage adds <= 30 ms)
   composerDrainedMs: number[]; // composer start -> stdin drained (its CoreDrained.heldMs)
   crashToStoredMs: number[]; // crash -> composer's DumpFinished (object completed in S3)
   coreBytes: number;
@@ -42,8 +43,12 @@ export async function runKernelHold(tools: Tools, s3: BenchS3, crashes: number, 
     S3_ENDPOINT: s3.endpoint, S3_BUCKET_NAME: s3.bucket, S3_ACCESS_KEY: ACCESS_KEY, S3_SECRET: SECRET,
     S3_REGION: 'us-east-1', COMP_CODEC: 'deflate', COMP_COMPRESSION_LEVEL: '1',
   });
+  const noTriage = installComposer({
+    S3_ENDPOINT: s3.endpoint, S3_BUCKET_NAME: s3.bucket, S3_ACCESS_KEY: ACCESS_KEY, S3_SECRET: SECRET,
+    S3_REGION: 'us-east-1', COMP_CODEC: 'deflate', COMP_COMPRESSION_LEVEL: '1', COMP_TRIAGE: 'false',
+  });
   const out: HoldResult = {
-    fillMiB, crashes, drainHeldMs: [], composerHeldMs: [], composerDrainedMs: [], crashToStoredMs: [], coreBytes: 0,
+    fillMiB, crashes, drainHeldMs: [], composerHeldMs: [], noTriageHeldMs: [], composerDrainedMs: [], crashToStoredMs: [], coreBytes: 0,
     pipeLimit: fs.readFileSync('/proc/sys/kernel/core_pipe_limit', 'utf8').trim(),
   };
   try {
@@ -63,11 +68,17 @@ export async function runKernelHold(tools: Tools, s3: BenchS3, crashes: number, 
         out.coreBytes = Number(drained?.bytes);
         out.crashToStoredMs.push(Number(done.time) - crashMs);
       });
+      await withCorePattern(noTriage.pattern, async () => {
+        const before = noTriage.log().length;
+        out.noTriageHeldMs.push(crashOnce(tools, fillMiB)[1]);
+        await waitFor('the composer to finish', () => noTriage.log().slice(before).find((l) => l.event === 'DumpFinished'), 120_000);
+      });
       await s3.clear();
       log(`  crash ${i + 1}/${crashes}: drain-only held ${out.drainHeldMs.at(-1)!.toFixed(0)} ms, composer held ${out.composerHeldMs.at(-1)!.toFixed(0)} ms`);
     }
   } finally {
     inst.remove();
+    noTriage.remove();
   }
   return out;
 }

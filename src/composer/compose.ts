@@ -9,6 +9,8 @@ import { gatherCrash } from './crash-context.ts';
 import type { DumpInfo } from './dump-info.ts';
 import { recordDump } from './dump-record.ts';
 import { streamDump } from './dump-stream.ts';
+import { checkRate } from './rate-limit.ts';
+import { dumpTriage } from './triage/dump-triage.ts';
 import type { SinkResult } from './sinks/index.ts';
 
 export interface ComposeInput {
@@ -45,9 +47,12 @@ export async function compose(input: ComposeInput): Promise<ComposeResult> {
     return { outcome: 'skipped', name: undefined, problem: { code: gathered.skip.code, detail: gathered.skip.reason } };
   }
   const { ctx } = gathered;
-  const streamed = await streamDump(ctx, config, log, stdin, deadline, signal);
+  const rate = await checkRate(ctx, config, log);
+  if (rate && !rate.full) log.info({ event: 'DumpRateLimited', code: 'CDC_RATE_LIMITED', fullBefore: rate.fullBefore }, 'over COMP_RATE_LIMIT: the zip holds no core');
+  const triage = dumpTriage(ctx, config, log, rate);
+  const streamed = await streamDump(ctx, config, log, stdin, deadline, signal, triage);
   if (!streamed.ok) return { outcome: signal.aborted ? 'aborted' : 'failed', name: ctx.name, problem: streamed.problem };
-  await recordDump(ctx, streamed.result, config, log);
+  await recordDump(ctx, streamed.result, config, log, triage.summary(), rate?.full === false);
   // Kept, but cut short or finished in a hurry: still reported with its code.
   const late = deadline.aborted ? { problem: problemOf(deadline.reason, 'CDC_TIMEOUT') } : {};
   return { outcome: OUTCOME[streamed.result.kind], name: ctx.name, sink: streamed.result, dumpInfo: streamed.dumpInfo, ...late };

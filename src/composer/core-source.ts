@@ -23,7 +23,8 @@ export interface CoreSource {
   cut(reason: TruncatedReason): void;
 }
 
-export function coreSource(stdin: Readable, limit: bigint | undefined, onBytes: (n: number) => void = () => {}): CoreSource {
+/** `observe` sees every chunk read from stdin, in order (the triage reader: a passive observer). */
+export function coreSource(stdin: Readable, limit: bigint | undefined, onBytes: (n: number) => void = () => {}, observe?: (chunk: Buffer) => void): CoreSource {
   const stats: CoreStats = { bytes: 0, truncated: false, truncatedReason: undefined, drainedAt: undefined };
   const max = limit === undefined || limit > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(limit);
   let resolveDrained!: () => void;
@@ -46,6 +47,7 @@ export function coreSource(stdin: Readable, limit: bigint | undefined, onBytes: 
     highWaterMark: 1 << 20,
     transform(chunk: Buffer, _enc, cb) {
       onBytes(chunk.length);
+      observe?.(chunk);
       const room = max - stats.bytes;
       if (chunk.length <= room) {
         stats.bytes += chunk.length;

@@ -4,6 +4,13 @@ import type { Codec } from '../shared/config.ts';
 import { formatProblem } from '../shared/errors.ts';
 import type { CrashContext } from './crash-context.ts';
 import type { TruncatedReason } from './core-source.ts';
+import type { CrashSummary } from './triage/dump-triage.ts';
+
+/** What triage adds: the crash's summary, and why the core is missing (rate limit). */
+export interface TriageOutcome {
+  readonly crash: CrashSummary | undefined;
+  readonly coreOmitted: 'rate-limited' | undefined;
+}
 
 export const TOOL_VERSION = '0.1.0';
 
@@ -21,7 +28,7 @@ export interface CoreOutcome {
 
 export type DumpInfo = Record<string, unknown>;
 
-export function buildDumpInfo(ctx: CrashContext, core: CoreOutcome): DumpInfo {
+export function buildDumpInfo(ctx: CrashContext, core: CoreOutcome, triage?: TriageOutcome): DumpInfo {
   const a = ctx.args;
   const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
   return {
@@ -65,6 +72,10 @@ export function buildDumpInfo(ctx: CrashContext, core: CoreOutcome): DumpInfo {
     pod_uid: ctx.meta?.pod?.uid ?? null,
     proc_verified: ctx.proc?.verified ?? 'none',
     stdin_drained_ms: core.stdinDrainedMs,
+    core_omitted: triage?.coreOmitted ?? null,
+    crash_summary: triage?.crash?.headline ?? null,
+    crash_fingerprint: triage?.crash?.fingerprint ?? null,
+    core_expected_bytes: triage?.crash?.expectedCoreBytes ?? null,
     problems: ctx.problems.slice(0, 50).map(formatProblem),
     tool: 'core-dump-handler',
     tool_version: TOOL_VERSION,

@@ -9,8 +9,9 @@ import { codeOf, describeError } from '../shared/errors.ts';
 import { coreEventFile, dumpFiles, ensureDirSync, writeFileAtomic, type AgentRecord } from '../shared/spool/index.ts';
 import type { CrashContext } from './crash-context.ts';
 import type { SinkResult } from './sinks/index.ts';
+import type { CrashSummary } from './triage/dump-triage.ts';
 
-export function agentRecord(ctx: CrashContext, result: SinkResult): AgentRecord {
+export function agentRecord(ctx: CrashContext, result: SinkResult, crash?: CrashSummary, coreless = false): AgentRecord {
   const { args, meta } = ctx;
   return {
     version: 1,
@@ -25,6 +26,10 @@ export function agentRecord(ctx: CrashContext, result: SinkResult): AgentRecord 
     signal: args.signal ?? null,
     pid: args.pid ?? null,
     timestamp: args.timestamp ?? null,
+    ...(crash && { crash: {
+      summary: crash.headline, fingerprint: crash.fingerprint, signal: crash.signalName ?? null,
+      count: crash.count ?? null, windowSec: crash.windowSec ?? null, coreless,
+    } }),
   };
 }
 
@@ -57,9 +62,9 @@ async function writeJson(dir: string, file: string, doc: unknown): Promise<void>
 }
 
 /** Writes the agent record and, when enabled, the core event file. Never throws: the dump is stored. */
-export async function recordDump(ctx: CrashContext, result: SinkResult, config: Config, log: Logger): Promise<void> {
+export async function recordDump(ctx: CrashContext, result: SinkResult, config: Config, log: Logger, crash?: CrashSummary, coreless = false): Promise<void> {
   try {
-    await writeJson(config.eventDir, dumpFiles(ctx.name).record, agentRecord(ctx, result));
+    await writeJson(config.eventDir, dumpFiles(ctx.name).record, agentRecord(ctx, result, crash, coreless));
   } catch (e) {
     log.warn({ event: 'AgentRecordFailed', code: codeOf(e, 'CDC_RECORD_FAILED'), err: describeError(e) }, 'could not tell the agent about the dump');
   }

@@ -3,7 +3,7 @@
 // and one teardown stops every stage when any of them fails or the timeout fires, so a failure
 // anywhere never leaves a zip that looks whole.
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import type { Config } from '../shared/config.ts';
 import type { Logger } from '../shared/log.ts';
 import { codeOf, describeError, problemOf, type Problem } from '../shared/errors.ts';
@@ -13,6 +13,7 @@ import { buildDumpInfo, type DumpInfo } from './dump-info.ts';
 import { coreEntryName, dumpInfoEntry, metadataEntries, procEntries } from './entries.ts';
 import { gcPacer } from './gc-pacer.ts';
 import { openSink, type SinkResult } from './sinks/index.ts';
+import type { DumpTriage } from './triage/dump-triage.ts';
 import { deferSink } from './sinks/deferred.ts';
 import { createZipWriter, type ZipWriter } from './zip/index.ts';
 
@@ -26,22 +27,32 @@ export type Streamed =
 
 const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
 
-async function writeZip(zip: ZipWriter, ctx: CrashContext, core: CoreSource, config: Config, log: Logger): Promise<DumpInfo> {
+async function writeZip(zip: ZipWriter, ctx: CrashContext, core: CoreSource, config: Config, log: Logger, triage: DumpTriage): Promise<DumpInfo> {
   const mtime = ctx.crashedAt;
   for (const e of [...metadataEntries(ctx.name, ctx.meta), ...procEntries(ctx.name, ctx.proc)]) await zip.addBuffer(e.name, e.data, { ...METADATA, mtime });
   const entryName = coreEntryName(ctx.name, config.codec);
-  const stats = await zip.addStream(entryName, core.stream, { codec: config.codec, level: config.compressionLevel, mtime });
+  const stats = triage.coreless
+    ? await drainCore(core) // over COMP_RATE_LIMIT: read at pipe speed, observed by triage, not stored
+    : await zip.addStream(entryName, core.stream, { codec: config.codec, level: config.compressionLevel, mtime });
   const heldMs = Math.round((core.stats.drainedAt ?? performance.now()) - ctx.startedAt);
   log.info({ event: 'CoreDrained', bytes: core.stats.bytes, truncated: core.stats.truncated, heldMs }, 'core read from the kernel');
+  const crash = await triage.entry();
+  if (crash) await zip.addBuffer(crash.name, crash.data, { ...METADATA, mtime });
   const dumpInfo = buildDumpInfo(ctx, {
-    entryName, coreBytes: core.stats.bytes, storedBytes: stats.storedBytes, crc32: stats.crc32,
+    entryName: triage.coreless ? '' : entryName, coreBytes: core.stats.bytes, storedBytes: stats.storedBytes, crc32: stats.crc32,
     truncated: core.stats.truncated, truncatedReason: core.stats.truncatedReason,
     codec: config.codec, level: config.compressionLevel, stdinDrainedMs: heldMs,
-  });
+  }, { crash: triage.summary(), coreOmitted: triage.coreless ? 'rate-limited' : undefined });
   const info = dumpInfoEntry(ctx.name, dumpInfo);
   await zip.addBuffer(info.name, info.data, { ...METADATA, mtime });
   await zip.finish();
   return dumpInfo;
+}
+
+async function drainCore(core: CoreSource): Promise<{ storedBytes: number; crc32: number }> {
+  core.stream.resume();
+  await finished(core.stream);
+  return { storedBytes: 0, crc32: 0 };
 }
 
 /**
@@ -49,11 +60,11 @@ async function writeZip(zip: ZipWriter, ctx: CrashContext, core: CoreSource, con
  * thrown away: the core is cut where it is, and the sink puts what the store has not confirmed on
  * disk. `signal` (the last resort, well after the deadline) tears every stage down.
  */
-export async function streamDump(ctx: CrashContext, config: Config, log: Logger, stdin: Readable, deadline: AbortSignal, signal: AbortSignal): Promise<Streamed> {
+export async function streamDump(ctx: CrashContext, config: Config, log: Logger, stdin: Readable, deadline: AbortSignal, signal: AbortSignal, triage: DumpTriage): Promise<Streamed> {
   // The core flows first; the sink (SDK load + CreateMultipartUpload, or the spool file) opens
   // once the core is read or COMP_EARLY_BUFFER_MIB of zip is waiting (see sinks/deferred.ts).
-  const core = coreSource(stdin, config.ignoreRlimit ? undefined : ctx.args.rlimitCore, gcPacer(GC_EVERY_BYTES));
-  const sink = deferSink(() => openSink({ config, name: ctx.name, log }), config.earlyBufferBytes, core.drained);
+  const core = coreSource(stdin, config.ignoreRlimit ? undefined : ctx.args.rlimitCore, gcPacer(GC_EVERY_BYTES), triage.observe);
+  const sink = deferSink(() => openSink({ config, name: ctx.name, log, metadata: triage.metadata }), config.earlyBufferBytes, core.drained);
   const zip = createZipWriter();
 
   let failure: Error | undefined;
@@ -76,7 +87,7 @@ export async function streamDump(ctx: CrashContext, config: Config, log: Logger,
   else deadline.addEventListener('abort', onDeadline, { once: true });
   const flow = pipeline(zip.output, sink.stream);
   try {
-    const [dumpInfo] = await Promise.all([writeZip(zip, ctx, core, config, log), flow]);
+    const [dumpInfo] = await Promise.all([writeZip(zip, ctx, core, config, log, triage), flow]);
     return { ok: true, result: await sink.done, dumpInfo };
   } catch (e) {
     const err = teardown(e);

@@ -1,7 +1,7 @@
 // The names of every zip entry, in one place, and whether the pod wants its crashes dumped at all.
 // The names are the Rust original's, so existing tooling finds them: {name}.core, {name}-dump-info.json,
 // {name}-pod-info.json, {name}-runtime-info.json, {name}-ps-info.json, and for each container N of
-// the pod (oldest first) {name}-N.log and {name}-N-image-info.json; ours: {name}-proc-{file}.
+// the pod (oldest first) {name}-N.log and {name}-N-image-info.json; ours: {name}-proc-{file}, {name}-crash.json.
 import type { CrashMetadata } from '../cri/index.ts';
 import type { Codec } from '../shared/config.ts';
 import type { ProcFacts } from './proc.ts';
@@ -43,6 +43,14 @@ export function procEntries(name: string, proc: ProcFacts | undefined): ZipEntry
 /** The core itself: {name}.core, or {name}.core.zst when it holds zstd frames. */
 export function coreEntryName(name: string, codec: Codec): string {
   return codec === 'zstd' ? `${name}.core.zst` : `${name}.core`;
+}
+
+/**
+ * {name}-crash.json (triage): after the core, since it is read from the core as it streams by, and
+ * before dump-info, which stays the zip's last entry as in the original.
+ */
+export function crashJsonEntry(name: string, doc: unknown): ZipEntry {
+  return { name: `${name}-crash.json`, data: jsonBytes(doc) };
 }
 
 /** {name}-dump-info.json, written after the core (it holds the core's size and CRC). */

@@ -44,6 +44,13 @@ export interface Config {
   /** A store that confirms nothing for this long has stalled: the rest of the dump is spooled. */
   readonly progressTimeoutMs: number;
   readonly ignoreRlimit: boolean;
+  // triage (issue 13)
+  /** COMP_TRIAGE: read the core as it streams by and write {name}-crash.json. */
+  readonly triage: boolean;
+  /** COMP_RATE_LIMIT ("3/1h"; "off"): full dumps per container per window; undefined: no limit. */
+  readonly rateLimit: { readonly count: number; readonly windowSec: number } | undefined;
+  /** COMP_RATE_LIMIT_HOST: limit host (non-container) crashes too, per executable. */
+  readonly rateLimitHost: boolean;
   // disk safety (shared with the agent: like systemd-coredump's MaxUse / KeepFree)
   readonly spoolMaxBytes: number;
   readonly spoolMinFreeBytes: number;
@@ -95,6 +102,30 @@ function keyPrefix(r: ConfigReader): string {
   return clean === '' ? '' : `${clean}/`;
 }
 
+// COMP_RATE_LIMIT: "N/<window>" with a window in s, m, h or d; "off" or "0" for none. The default,
+// 3 per hour per container, keeps the first crash and two repeats (enough to see whether it is the
+// same crash) while a CrashLoopBackOff, which restarts up to 12 times an hour at its 5-minute cap
+// and far more before, costs small zips only.
+export const DEFAULT_RATE_LIMIT = '3/1h';
+const WINDOW_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** "3/1h" -> { count: 3, windowSec: 3600 }; "off"/"0" -> null; anything else -> undefined. */
+export function parseRateLimit(raw: string): { count: number; windowSec: number } | null | undefined {
+  if (raw === 'off' || raw === '0') return null;
+  const m = /^(\d{1,6})\/(\d{0,6})([smhd])$/.exec(raw);
+  if (!m) return undefined;
+  const count = Number(m[1]), windowSec = Number(m[2] || 1) * WINDOW_UNITS[m[3]!]!;
+  return count > 0 && windowSec > 0 ? { count, windowSec } : undefined;
+}
+
+function rateLimit(r: ConfigReader): { count: number; windowSec: number } | undefined {
+  const raw = r.raw('COMP_RATE_LIMIT') ?? DEFAULT_RATE_LIMIT;
+  const v = parseRateLimit(raw);
+  if (v !== undefined) return v ?? undefined;
+  r.warn('COMP_RATE_LIMIT', raw, DEFAULT_RATE_LIMIT, 'expected N/<window> such as 3/1h, or off');
+  return parseRateLimit(DEFAULT_RATE_LIMIT)!;
+}
+
 // The Rust original's agent wrote the composer's .env without the COMP_ prefix; an old .env must
 // keep working, so each COMP_ name falls back to its bare spelling.
 const BARE_ALIASES = ['LOG_LEVEL', 'IGNORE_CRIO', 'INCLUDE_PROC_INFO', 'CRIO_IMAGE_CMD', 'TIMEOUT', 'COMPRESSION',
@@ -131,6 +162,9 @@ export function loadConfig(rawEnv: Env): LoadedConfig {
     timeoutSec: r.int('COMP_TIMEOUT', 600, 1, 7 * 24 * 3600),
     progressTimeoutMs: r.int('COMP_PROGRESS_TIMEOUT', 10, 1, 3600) * 1000,
     ignoreRlimit: r.bool('COMP_IGNORE_RLIMIT', false),
+    triage: r.bool('COMP_TRIAGE', true),
+    rateLimit: rateLimit(r),
+    rateLimitHost: r.bool('COMP_RATE_LIMIT_HOST', false),
     spoolMaxBytes: r.int('SPOOL_MAX_BYTES', 50 * GiB, 0, Number.MAX_SAFE_INTEGER),
     spoolMinFreeBytes: r.int('SPOOL_MIN_FREE_BYTES', 1 * GiB, 0, Number.MAX_SAFE_INTEGER),
     logMaxBytes: r.int('COMP_LOG_MAX_BYTES', 10 * MiB, 64 * 1024, 1024 * MiB),

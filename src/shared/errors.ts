@@ -40,6 +40,9 @@ export const ErrorCodes = {
   CDC_COMMAND_UNKNOWN: 'The agent was started with an unknown command; use run, install, remove or sweep.',
   CDC_KEY_EXISTS: 'The object key of a dump already holds an object; it was not replaced, and the dump stays on disk for an operator. Check S3_KEY_PREFIX and what else writes to the bucket.',
   CDC_MANIFEST_INVALID: 'A partial-upload manifest or its rest file is unreadable or inconsistent; the files were left on disk for an operator.',
+  CDC_RATE_LIMITED: 'The container crashed more often than COMP_RATE_LIMIT allows in its window; this dump holds crash.json, dump-info and the logs but no core.',
+  CDC_RATE_STATE: 'The crash-loop rate-limit state in HOST_DIR/rate could not be used; the dump was taken in full (or its crash was not counted).',
+  CDC_TRIAGE_PARTIAL: 'The core could not be read whole for triage (truncated, garbled or unusual); crash.json says what was read.',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -36,10 +36,10 @@ export async function assertNoObject(t: UploadTarget, signal?: AbortSignal): Pro
   if (found) throw new CdcError('CDC_KEY_EXISTS', `s3://${t.bucket}/${t.key} already holds ${found.bytes} bytes`);
 }
 
-/** Starts a multipart upload and returns its id. */
-export async function createUpload(t: UploadTarget, signal?: AbortSignal): Promise<string> {
+/** Starts a multipart upload and returns its id; `metadata` becomes the object's x-amz-meta-* headers. */
+export async function createUpload(t: UploadTarget, signal?: AbortSignal, metadata?: Record<string, string>): Promise<string> {
   const out = await t.client.send(
-    new CreateMultipartUploadCommand({ Bucket: t.bucket, Key: t.key, ContentType: 'application/zip' }),
+    new CreateMultipartUploadCommand({ Bucket: t.bucket, Key: t.key, ContentType: 'application/zip', Metadata: metadata }),
     { abortSignal: signal },
   );
   if (!out.UploadId) throw new Error('CreateMultipartUpload returned no UploadId');

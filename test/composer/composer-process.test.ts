@@ -25,7 +25,7 @@ for (const codec of ['deflate', 'store', 'zstd'] as const) {
     t.match(unzipTest(zip), /No errors detected/);
     const base = keys[0]!.replace(/\.zip$/, '');
     const coreEntry = codec === 'zstd' ? `${base}.core.zst` : `${base}.core`;
-    t.same(zipNames(zip).sort(), [coreEntry, `${base}-dump-info.json`].sort());
+    t.same(zipNames(zip).sort(), [coreEntry, `${base}-crash.json`, `${base}-dump-info.json`].sort(), "core, crash triage, dump-info");
     if (codec !== 'zstd') t.ok(zipEntry(zip, coreEntry).equals(core), 'core round-trips');
     const info = JSON.parse(zipEntry(zip, `${base}-dump-info.json`).toString());
     t.equal(info.codec, codec);

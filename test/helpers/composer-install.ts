@@ -1,6 +1,7 @@
 // Puts the built composer where the kernel can run it, the way the agent does on a node: a
 // directory holding the Node runtime, dist/cdc.cjs, the agent's `cdc` launcher (shebang with the
-// runtime's absolute path: the kernel gives no PATH) and a 0600 .env.
+// runtime's absolute path: the kernel gives no PATH) and a 0600 .env. HOST_DIR is that directory,
+// so host state (the crash-loop rate limit's) is the install's own.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,7 +35,7 @@ export function installComposer(env: Record<string, string>): InstalledComposer 
   fs.copyFileSync(BUNDLE, path.join(dir, 'cdc.cjs'));
   const launcher = path.join(dir, 'cdc');
   fs.writeFileSync(launcher, launcherScript(dir), { mode: 0o755 });
-  fs.writeFileSync(path.join(dir, '.env'), formatEnvFile({ CORE_DIR: coreDir, EVENT_DIR: eventDir, COMP_LOG_LEVEL: 'info', ...env }), { mode: 0o600 });
+  fs.writeFileSync(path.join(dir, '.env'), formatEnvFile({ HOST_DIR: dir, CORE_DIR: coreDir, EVENT_DIR: eventDir, COMP_LOG_LEVEL: 'info', ...env }), { mode: 0o600 });
   const logFile = path.join(dir, 'composer.log');
   return {
     dir, launcher, coreDir, eventDir, logFile,

@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../../shared/log.ts';
 import { codeOf, describeError } from '../../shared/errors.ts';
-import { objectKey, readRegularText, RECORD_SUFFIX, type AgentRecord } from '../../shared/spool/index.ts';
+import { objectKey, readRegularText, RECORD_SUFFIX, type AgentRecord, type CrashRecord } from '../../shared/spool/index.ts';
 import type { AgentMetrics } from '../health/metrics.ts';
 import { postEvent, type CoreDumpEvent, type KubeApi } from './k8s-client.ts';
 
@@ -29,9 +29,21 @@ export interface RecordProcessorOptions {
   now?: () => number;
 }
 
-function message(r: AgentRecord, bucket: string | undefined, key: string): string {
+const ordinal = (n: number) => `${n}${n % 100 >= 11 && n % 100 <= 13 ? 'th' : ['th', 'st', 'nd', 'rd'][n % 10] ?? 'th'}`;
+const span = (sec: number) => (sec % 3600 === 0 ? `${sec / 3600} h` : sec % 60 === 0 ? `${sec / 60} min` : `${sec} s`);
+
+/** "SIGSEGV at libfoo.so+0x1a2b in main (fingerprint 3f2c..., 3rd time in 1 h)", from a record's triage. */
+export function crashLine(c: CrashRecord): string {
+  const times = c.count !== null && c.windowSec !== null ? `, ${ordinal(c.count)} time in ${span(c.windowSec)}` : '';
+  return `${c.summary} (fingerprint ${c.fingerprint}${times})`;
+}
+
+export function message(r: AgentRecord, bucket: string | undefined, key: string): string {
+  const where = `s3://${r.bucket ?? bucket ?? '?'}/${key}`;
+  const c = typeof r.crash?.summary === 'string' && typeof r.crash.fingerprint === 'string' ? r.crash : undefined;
+  if (c) return `${crashLine(c)}; ${c.coreless ? 'over the rate limit, crash report without core' : 'core dump'} stored at ${where}`;
   const what = [r.container && `container ${r.container}`, r.exe && `exe ${r.exe}`, r.signal != null && `signal ${r.signal}`].filter(Boolean).join(', ');
-  return `Core dump stored at s3://${r.bucket ?? bucket ?? '?'}/${key}${what ? ` (${what})` : ''}`;
+  return `Core dump stored at ${where}${what ? ` (${what})` : ''}`;
 }
 
 export async function processRecords(o: RecordProcessorOptions, spoolNames: Set<string>): Promise<void> {
@@ -59,6 +71,7 @@ async function postOne(o: RecordProcessorOptions, record: AgentRecord, key: stri
   const done = async (outcome: string) => {
     o.metrics.events.inc({ outcome });
     o.metrics.dumps.inc({ storage: STORAGES.includes(record.storage) ? record.storage : 'unknown' }); // bounded labels
+    o.metrics.countCrash(record);
     await fs.rm(full, { force: true });
   };
   const pod = record.pod;

@@ -17,7 +17,8 @@ export type { Sink, SinkResult } from './types.ts';
 export const REQUEST_TIMEOUT_MS = 30_000;
 export const CONNECT_TIMEOUT_MS = 3_000;
 
-export async function openSink(opts: { config: Config; name: string; log: Logger }): Promise<Sink> {
+/** `metadata` is asked for when the upload is created (S3 object metadata; see object-metadata.ts). */
+export async function openSink(opts: { config: Config; name: string; log: Logger; metadata?: () => Record<string, string> }): Promise<Sink> {
   const { config, name, log } = opts;
   if (path.basename(name) !== name || name === '' || name.startsWith('.')) {
     throw new CdcError('CDC_INTERNAL', `unsafe dump name ${JSON.stringify(name)}`);
@@ -44,7 +45,7 @@ export async function openSink(opts: { config: Config; name: string; log: Logger
   try {
     // A store that does not answer at the start is the same stall as one mid-stream: spool.
     const signal = AbortSignal.timeout(config.progressTimeoutMs);
-    uploadId = await createUpload(target, signal);
+    uploadId = await createUpload(target, signal, opts.metadata?.());
     // A dump never replaces another: the key must be free (stores that ignore If-None-Match on
     // completion are caught here; the create comes first for its clearer errors).
     await assertNoObject(target, signal).catch(async (e: unknown) => {

@@ -87,6 +87,21 @@ export interface AgentRecord {
   readonly signal: number | null;
   readonly pid: number | null;
   readonly timestamp: number | null;
+  /** Triage (issue 13); absent in records of older composers, which must still parse. */
+  readonly crash?: CrashRecord;
+}
+
+/** The crash at a glance, for the Event message and the agent's metrics. */
+export interface CrashRecord {
+  /** "SIGSEGV at libfoo.so+0x1a2b in main" */
+  readonly summary: string;
+  readonly fingerprint: string;
+  readonly signal: string | null;
+  /** Crashes with this fingerprint in the rate window, this one included; null if not counted. */
+  readonly count: number | null;
+  readonly windowSec: number | null;
+  /** Over COMP_RATE_LIMIT: the zip holds no core. */
+  readonly coreless: boolean;
 }
 
 export interface UploadedPart {
