@@ -4,7 +4,7 @@
 import { Transform, type Readable } from 'node:stream';
 
 /** Why the core entry holds less than the kernel would have sent. */
-export type TruncatedReason = 'rlimit_core' | 'timeout';
+export type TruncatedReason = 'rlimit_core' | 'timeout' | 'short_read';
 
 export interface CoreStats {
   bytes: number;

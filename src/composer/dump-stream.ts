@@ -37,10 +37,15 @@ async function writeZip(zip: ZipWriter, ctx: CrashContext, core: CoreSource, con
   const heldMs = Math.round((core.stats.drainedAt ?? performance.now()) - ctx.startedAt);
   log.info({ event: 'CoreDrained', bytes: core.stats.bytes, truncated: core.stats.truncated, heldMs }, 'core read from the kernel');
   const crash = await triage.entry();
+  // The core's own program headers say how long it must be: a core cut short by the kernel (a
+  // killed dump, a full pipe buffer lost) is stored, but never as if it were whole.
+  const expected = triage.summary()?.expectedCoreBytes;
+  const short = !core.stats.truncated && expected !== undefined && core.stats.bytes < expected;
+  if (short) log.warn({ event: 'CoreShort', code: 'CDC_CORE_SHORT', bytes: core.stats.bytes, expectedBytes: expected }, 'the core is shorter than its ELF headers say; stored, marked truncated');
   if (crash) await zip.addBuffer(crash.name, crash.data, { ...METADATA, mtime });
   const dumpInfo = buildDumpInfo(ctx, {
     entryName: triage.coreless ? '' : entryName, coreBytes: core.stats.bytes, storedBytes: stats.storedBytes, crc32: stats.crc32,
-    truncated: core.stats.truncated, truncatedReason: core.stats.truncatedReason,
+    truncated: core.stats.truncated || short, truncatedReason: short ? 'short_read' : core.stats.truncatedReason,
     codec: config.codec, level: config.compressionLevel, stdinDrainedMs: heldMs,
   }, { crash: triage.summary(), coreOmitted: triage.coreless ? 'rate-limited' : undefined });
   const info = dumpInfoEntry(ctx.name, dumpInfo);

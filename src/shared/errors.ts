@@ -18,6 +18,7 @@ export const ErrorCodes = {
   CDC_S3_CONFIG: 'S3 is not configured (S3_BUCKET_NAME); the dump was spooled to disk.',
   CDC_SPOOL_FAILED: 'The dump could not be written to the core directory; check that CORE_DIR exists, is writable and has free space.',
   CDC_SPOOL_FULL: 'The spool is over its size cap or the disk is under its free-space floor; the dump was refused to protect the node.',
+  CDC_CORE_SHORT: 'The core on stdin ended before the length its ELF program headers give; it was stored, marked core_truncated with the expected and received sizes in dump-info.',
   CDC_TIMEOUT: 'The composer ran longer than COMP_TIMEOUT; the upload was aborted and no partial zip was left behind. Raise COMP_TIMEOUT for large cores.',
   CDC_RLIMIT_ZERO: 'The crashed process had RLIMIT_CORE 0; no dump was taken (set COMP_IGNORE_RLIMIT=true to take it anyway).',
   CDC_CRI_FAILED: 'The container runtime could not be asked about the crash; the dump was taken with "unknown" pod fields.',

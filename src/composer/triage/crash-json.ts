@@ -18,6 +18,8 @@ export interface CrashDocInput {
   readonly names: ReadonlyMap<number, string>;
   readonly occurrence: Occurrence | undefined;
   readonly problems: readonly string[];
+  /** COMP_INCLUDE_PROC_INFO: the command line may be kept. */
+  readonly includeArgs?: boolean;
 }
 
 /** "SIGSEGV at libfoo.so+0x1a2b in main": the one-line summary (Event message, logs). */
@@ -44,7 +46,8 @@ export function crashDoc(d: CrashDocInput): Record<string, unknown> {
     },
     machine: f.machine ?? null,
     executable: a.exe ? { path: a.exe.path, build_id: a.exe.buildId ?? null } : null,
-    process: f.psinfo ? { name: f.psinfo.fname, args: f.psinfo.args } : null,
+    // The core's own copy of the command line (pr_psargs) holds what --password=... holds: opt-in only.
+    process: f.psinfo ? { name: f.psinfo.fname, args: d.includeArgs ? f.psinfo.args : null } : null,
     thread_count: f.threadCount,
     crashing_thread: thread ? { tid: thread.tid, registers: Object.fromEntries([...thread.regs].map(([k, v]) => [k, hex(v)])) } : null,
     frame_pointers: a.framePointers,

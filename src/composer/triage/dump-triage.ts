@@ -54,7 +54,7 @@ export function dumpTriage(ctx: CrashContext, config: Config, log: Logger, rate:
       };
       const level = r.problems.length ? 'warn' : 'info';
       log[level]({ event: 'CrashTriaged', code: r.problems.length ? 'CDC_TRIAGE_PARTIAL' : undefined, summary: summary.headline, fingerprint: summary.fingerprint, frames: r.analysis.frames.length, problems: r.problems.slice(0, 5) }, 'crash triaged');
-      return crashJsonEntry(ctx.name, crashDoc({ facts: r.facts, analysis: r.analysis, names: r.names, occurrence, problems: r.problems }));
+      return crashJsonEntry(ctx.name, crashDoc({ facts: r.facts, analysis: r.analysis, names: r.names, occurrence, problems: r.problems, includeArgs: config.includeProcInfo }));
     },
   };
 }

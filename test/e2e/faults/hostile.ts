@@ -122,7 +122,8 @@ export const generatedInputs: Scenario = {
         const n = Math.floor(rnd() * 12);
         for (let k = 0; k < n; k++) {
           const f = pick(rnd, FLAGS);
-          args.push(rnd() < 0.7 ? `${f}=${pick(rnd, [...JUNK, String(Math.floor(rnd() * 1e6)), canary + '/../x'])}` : f);
+          // The kernel's argv cannot hold a NUL byte; everything else it can.
+          args.push(rnd() < 0.7 ? `${f}=${pick(rnd, [...JUNK.filter((j) => !j.includes('\u0000')), String(Math.floor(rnd() * 1e6)), canary + '/../x'])}` : f);
         }
         expected += 1; // a host crash: no pod, so nothing may skip it
         const r = await runComposer(c.launcher, args, core);
@@ -186,6 +187,43 @@ export const secretsOnCommandLine: Scenario = {
       };
     } finally {
       c.remove();
+    }
+  },
+};
+
+/** A core that ends early (stdin closed after 20 MiB of a 64 MiB core): stored, and marked truncated. */
+export const shortCore: Scenario = {
+  name: 'core cut short on stdin (20 of 64 MiB)', kernel: true,
+  async run(program) {
+    const { withKernelCores } = await import('../../helpers/kernel-core.ts');
+    const real = await withKernelCores((k) => k.crash([program, '64']));
+    const c = installComposer({});
+    try {
+      const full = fs.statSync(real.core).size;
+      async function* first20() {
+        const fh = await fs.promises.open(real.core, 'r');
+        try {
+          for (let off = 0; off < 20 << 20; off += 1 << 20) {
+            const b = Buffer.alloc(1 << 20);
+            await fh.read(b, 0, b.length, off);
+            yield b;
+          }
+        } finally {
+          await fh.close();
+        }
+      }
+      await runComposer(c.launcher, ['-c=18446744073709551615', '-e=crasher', '-s=11', `-P=${process.pid}`], first20());
+      const zips = checkSpooled(c.coreDir);
+      const info = zips[0]?.info ?? {};
+      const honest = info.core_truncated === true && info.core_truncated_reason === 'short_read' && info.core_bytes === 20 << 20 && info.core_expected_bytes === full;
+      const whole = zips.filter((z) => z.whole).length;
+      return {
+        row: { scenario: this.name, expected: 1, storedWhole: honest ? whole : 0, refused: 0, lost: 1 - whole, leaked: halfWritten(c.coreDir).length },
+        checks: [[honest, `dump-info: truncated ${info.core_truncated} (${info.core_truncated_reason}), ${info.core_bytes} of ${info.core_expected_bytes} expected (core has ${full})`]],
+      };
+    } finally {
+      c.remove();
+      fs.rmSync(path.dirname(real.core), { recursive: true, force: true });
     }
   },
 };

@@ -76,7 +76,7 @@ export const s3GoneAfter: Scenario = {
 
 export const s3Stalled: Scenario = {
   name: 'S3 stalls mid-stream (no reset), 256 MiB core', kernel: true,
-  run: (program) => oneCrash('S3 stalls mid-stream (no reset), 256 MiB core', 'fault-stall', program, 256, { COMP_PROGRESS_TIMEOUT: '3' },
+  run: (program) => oneCrash('S3 stalls mid-stream (no reset), 256 MiB core', 'fault-stall', program, 256, { COMP_PROGRESS_TIMEOUT: '3', COMP_CODEC: 'store' },
     (r) => r.proxy.stallAfter(20 * MiB), async (_r, c) => {
       const held = longestHold(c);
       return [
