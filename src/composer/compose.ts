@@ -45,6 +45,6 @@ export async function compose(input: ComposeInput): Promise<ComposeResult> {
   const { ctx } = gathered;
   const streamed = await streamDump(ctx, config, log, stdin, signal);
   if (!streamed.ok) return { outcome: signal.aborted ? 'aborted' : 'failed', name: ctx.name, problem: streamed.problem };
-  await recordDump(ctx, streamed.result, config, log);
+  await recordDump(ctx, streamed.result, streamed.dumpInfo, config, log);
   return { outcome: OUTCOME[streamed.result.kind], name: ctx.name, sink: streamed.result, dumpInfo: streamed.dumpInfo };
 }
