@@ -3,7 +3,7 @@
 // open (a dump being uploaded). Nothing here downloads a zip.
 import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { summaryFromKey, type DumpSummary } from '../shared/dump-summary.ts';
-import { nameOfObjectKey, objectKey, parseSummaryKey, summaryKeyAt, summaryPrefix, SUMMARY_IN_BODY } from '../shared/spool/names.ts';
+import { nameOfObjectKey, objectKey, parseSummaryKey, summaryPrefix, SUMMARY_IN_BODY } from '../shared/spool/names.ts';
 import { CdcError } from '../shared/errors.ts';
 import type { Store } from './store.ts';
 
@@ -23,21 +23,20 @@ export interface TimeWindow {
 
 const UUID_AT_START = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
-/** The summary keys, newest first, within the window (--until starts the listing, --since ends it). */
-async function listSummaries(store: Store, w: TimeWindow): Promise<Array<{ key: string; summary: DumpSummary | undefined }>> {
+/**
+ * Every summary key, newest first. All of them even for --since/--until: a zip is known to have a
+ * summary only by seeing it, and its summary's crash time may lie outside the window its upload
+ * time is in. At 1,000 keys a page this costs little next to listing the zips.
+ */
+async function listSummaries(store: Store): Promise<Array<{ key: string; summary: DumpSummary | undefined }>> {
   const out: Array<{ key: string; summary: DumpSummary | undefined }> = [];
   const Prefix = summaryPrefix(store.keyPrefix);
   let token: string | undefined;
   do {
-    const page = await store.client.send(new ListObjectsV2Command({
-      Bucket: store.bucket, Prefix, ContinuationToken: token,
-      ...(token === undefined && w.until !== undefined ? { StartAfter: summaryKeyAt(store.keyPrefix, w.until) } : {}),
-    }));
+    const page = await store.client.send(new ListObjectsV2Command({ Bucket: store.bucket, Prefix, ContinuationToken: token }));
     for (const o of page.Contents ?? []) {
       const parsed = parseSummaryKey(store.keyPrefix, o.Key!);
-      if (!parsed) continue;
-      if (w.since !== undefined && parsed.timeMs < w.since) return out; // older from here on
-      out.push({ key: o.Key!, summary: parsed.payload === SUMMARY_IN_BODY ? undefined : summaryFromKey(store.keyPrefix, o.Key!) });
+      if (parsed) out.push({ key: o.Key!, summary: parsed.payload === SUMMARY_IN_BODY ? undefined : summaryFromKey(store.keyPrefix, o.Key!) });
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
@@ -102,7 +101,7 @@ const inWindow = (t: number, w: TimeWindow) => (w.since === undefined || t >= w.
 
 /** Every dump in the window, newest first. */
 export async function listDumps(store: Store, w: TimeWindow = {}): Promise<Dump[]> {
-  const [summaries, zips, uploads] = await Promise.all([listSummaries(store, w), listZips(store), listUploads(store)]);
+  const [summaries, zips, uploads] = await Promise.all([listSummaries(store), listZips(store), listUploads(store)]);
   await fillFromBodies(store, summaries);
   const dumps: Dump[] = [];
   const seen = new Set<string>();
@@ -110,7 +109,7 @@ export async function listDumps(store: Store, w: TimeWindow = {}): Promise<Dump[
     const zip = summary && zips.get(summary.name);
     if (!summary || !zip || seen.has(summary.name)) continue; // a summary outlives its zip only if someone deleted the zip
     seen.add(summary.name);
-    dumps.push({ ...summary, key: zip.key, summaryKey: key, state: 'stored', zipBytes: zip.size });
+    if (inWindow(summary.time, w)) dumps.push({ ...summary, key: zip.key, summaryKey: key, state: 'stored', zipBytes: zip.size });
   }
   for (const [name, z] of zips) if (!seen.has(name) && inWindow(z.time, w)) dumps.push(bareDump(name, z.key, z.time, 'stored', z.size));
   for (const [name, u] of uploads) if (!zips.has(name) && inWindow(u.time, w)) dumps.push(bareDump(name, u.key, u.time, 'uploading', null));

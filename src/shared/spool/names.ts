@@ -127,11 +127,6 @@ export function summaryKey(prefix: string, timeMs: number, uuid: string, payload
   return `${summaryPrefix(prefix)}${reversed}_${uuid.replace(/_/g, '-')}_${payload}`;
 }
 
-/** The list position of a time: every summary at or before `timeMs` sorts at or after this. */
-export function summaryKeyAt(prefix: string, timeMs: number): string {
-  return summaryKey(prefix, timeMs, '', '').slice(0, -2);
-}
-
 export function parseSummaryKey(prefix: string, key: string): { timeMs: number; uuid: string; payload: string } | undefined {
   if (!key.startsWith(summaryPrefix(prefix))) return undefined;
   const m = /^(\d{13})_([^_]+)_(.+)$/.exec(key.slice(summaryPrefix(prefix).length));
