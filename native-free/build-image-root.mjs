@@ -7,6 +7,7 @@
 // OUT/app/agent.cjs   the agent (command: node /app/agent.cjs run)
 // OUT/app/cdc.cjs     the composer bundle the agent copies to each host
 // OUT/app/node        the Node runtime: runs the agent and is copied to each host next to cdc.cjs
+// OUT/app/cdh.cjs     the dump browser; OUT/app/cdh runs it (PATH=/app: `kubectl exec ... -- cdh list`)
 // --with-libs         also copies the shared libraries the runtime needs (ldd), at their paths,
 //                     so OUT is a complete root for a FROM scratch image
 // Run after `npm ci`, from the repository root. --node defaults to the pinned `node` npm package
@@ -28,13 +29,16 @@ fs.mkdirSync(app, { recursive: true });
 
 // 1. The same npm step as `npm run build`, writing straight into the image tree.
 execFileSync('npm', ['run', '--silent', 'build', '--', '--outdir', app], { stdio: 'inherit' });
-for (const f of ['agent.cjs', 'cdc.cjs']) {
+for (const f of ['agent.cjs', 'cdc.cjs', 'cdh.cjs']) {
   if (!fs.existsSync(path.join(app, f))) throw new Error(`build produced no ${f}`);
 }
 
 // 2. The runtime. Copied, not linked: the agent copies it on to each host.
 fs.copyFileSync(node, path.join(app, 'node'));
 fs.chmodSync(path.join(app, 'node'), 0o755);
+
+// The `cdh` command: the image has no shell and no /usr/bin/env, so its shebang names the runtime.
+fs.writeFileSync(path.join(app, 'cdh'), '#!/app/node\nrequire("/app/cdh.cjs");\n', { mode: 0o755 });
 
 // 3. Its shared libraries (glibc, libstdc++, libgcc_s, libatomic, the loader) for a scratch image.
 if (args.includes('--with-libs')) {

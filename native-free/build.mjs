@@ -14,7 +14,9 @@ const entries = BUNDLES.filter((b) => fs.existsSync(b.entry));
 fs.mkdirSync(outdir, { recursive: true });
 for (const b of entries) {
   const out = path.join(outdir, b.file);
-  await build(bundleOptions(b.entry, out));
+  const opts = bundleOptions(b.entry, out);
+  await build(opts);
+  if (opts.banner) fs.chmodSync(out, 0o755); // a command (package bin)
   const kib = Math.round(fs.statSync(out).size / 1024);
   console.log(`built ${out} (${kib} KiB)`);
 }

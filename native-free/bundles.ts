@@ -6,7 +6,12 @@ import type { BuildOptions } from 'esbuild';
 export const BUNDLES = [
   { entry: 'src/composer/main.ts', file: 'cdc.cjs' },
   { entry: 'src/agent/main.ts', file: 'agent.cjs' },
+  // The dump browser: `node dist/cdh.cjs`, the package's `cdh` / `kubectl-coredump` bins, /app/cdh in the image.
+  { entry: 'src/cdh/main.ts', file: 'cdh.cjs' },
 ];
+
+/** Bundles run as commands get a shebang (the package's bins). */
+const SHEBANG = new Set(['cdh.cjs']);
 
 /** Optional peers that pino and the AWS SDK probe for but never need here. */
 export const EXTERNAL = ['pino-pretty', 'aws-crt', '@aws-sdk/signature-v4-crt'];
@@ -26,5 +31,6 @@ export function bundleOptions(entry: string, outfile: string): BuildOptions {
     logLevel: 'warning',
     external: EXTERNAL,
     define: { 'process.env.CDC_BUNDLED': '"1"' },
+    ...(SHEBANG.has(outfile.split('/').pop()!) ? { banner: { js: '#!/usr/bin/env node' } } : {}),
   };
 }

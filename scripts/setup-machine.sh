@@ -9,6 +9,7 @@ packages=(
   containerd runc busybox-static                            # real CRI runtime for e2e tests
   gcc libc6-dev gdb unzip zstd pigz rclone                  # crash programs, zip/core checks, bench peers
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static  # aarch64 triage test (qemu-user cores)
+  tmux                                                      # cdh tables checked in a real terminal
   golang-go golang-github-masterminds-sprig-dev golang-github-ghodss-yaml-dev  # helm-template (chart
   golang-gopkg-yaml.v2-dev golang-gopkg-yaml.v3-dev golang-github-xeipuuv-gojsonschema-dev  # tests
   golang-github-burntsushi-toml-dev                                           # when helm is absent)

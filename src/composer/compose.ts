@@ -52,7 +52,7 @@ export async function compose(input: ComposeInput): Promise<ComposeResult> {
   const triage = dumpTriage(ctx, config, log, rate);
   const streamed = await streamDump(ctx, config, log, stdin, deadline, signal, triage);
   if (!streamed.ok) return { outcome: signal.aborted ? 'aborted' : 'failed', name: ctx.name, problem: streamed.problem };
-  await recordDump(ctx, streamed.result, config, log, triage.summary(), rate?.full === false);
+  await recordDump(ctx, streamed.result, streamed.dumpInfo, config, log, triage.summary(), rate?.full === false);
   // Kept, but cut short or finished in a hurry: still reported with its code.
   const late = deadline.aborted ? { problem: problemOf(deadline.reason, 'CDC_TIMEOUT') } : {};
   return { outcome: OUTCOME[streamed.result.kind], name: ctx.name, sink: streamed.result, dumpInfo: streamed.dumpInfo, ...late };

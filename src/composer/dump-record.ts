@@ -1,7 +1,8 @@
 // The record stage of a dump, once the sink holds it: files the composer leaves for others, made from
 // the crash context. The agent record (EVENT_DIR/{name}.cdc.json) tells the agent a dump exists, so
 // it can post a Kubernetes Event; the core event file ({uuid}-event.json, opt-in) is the Rust
-// original's, for external consumers. Both are written atomically (shared/spool/files.ts).
+// original's, for external consumers. Both are written atomically (shared/spool/files.ts). For a
+// direct upload the dump summary for `cdh` is stored beside the zip (the agent does it for the others).
 import path from 'node:path';
 import type { Config } from '../shared/config.ts';
 import type { Logger } from '../shared/log.ts';
@@ -10,6 +11,8 @@ import { coreEventFile, dumpFiles, ensureDirSync, writeFileAtomic, type AgentRec
 import type { CrashContext } from './crash-context.ts';
 import type { SinkResult } from './sinks/index.ts';
 import type { CrashSummary } from './triage/dump-triage.ts';
+import type { DumpInfo } from './dump-info.ts';
+import { CONNECT_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from './sinks/index.ts';
 
 export function agentRecord(ctx: CrashContext, result: SinkResult, crash?: CrashSummary, coreless = false): AgentRecord {
   const { args, meta } = ctx;
@@ -61,8 +64,21 @@ async function writeJson(dir: string, file: string, doc: unknown): Promise<void>
   await writeFileAtomic(path.join(dir, file), JSON.stringify(doc) + '\n');
 }
 
-/** Writes the agent record and, when enabled, the core event file. Never throws: the dump is stored. */
-export async function recordDump(ctx: CrashContext, result: SinkResult, config: Config, log: Logger, crash?: CrashSummary, coreless = false): Promise<void> {
+/** The summary of a dump stored in S3 by the composer itself (storeSummary never throws). */
+async function recordSummary(result: SinkResult & { kind: 's3' }, dumpInfo: DumpInfo, config: Config, log: Logger): Promise<void> {
+  // Loaded here, like the S3 sink: the SDK is already in memory after a direct upload.
+  const [{ createS3Client }, { storeSummary }] = await Promise.all([import('../shared/s3-client.ts'), import('../shared/dump-summary.ts')]);
+  const client = createS3Client(config.s3, { requestTimeoutMs: REQUEST_TIMEOUT_MS, connectTimeoutMs: CONNECT_TIMEOUT_MS, maxAttempts: 2 });
+  try {
+    await storeSummary({ client, bucket: result.bucket, keyPrefix: config.s3.keyPrefix }, async () => ({ info: dumpInfo, zipBytes: result.bytes }), log);
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Writes the agent record, the dump summary of a direct upload and, when enabled, the core event file. Never throws: the dump is stored. */
+export async function recordDump(ctx: CrashContext, result: SinkResult, dumpInfo: DumpInfo, config: Config, log: Logger, crash?: CrashSummary, coreless = false): Promise<void> {
+  if (result.kind === 's3') await recordSummary(result, dumpInfo, config, log);
   try {
     await writeJson(config.eventDir, dumpFiles(ctx.name).record, agentRecord(ctx, result, crash, coreless));
   } catch (e) {

@@ -44,6 +44,18 @@ export const ErrorCodes = {
   CDC_RATE_LIMITED: 'The container crashed more often than COMP_RATE_LIMIT allows in its window; this dump holds crash.json, dump-info and the logs but no core.',
   CDC_RATE_STATE: 'The crash-loop rate-limit state in HOST_DIR/rate could not be used; the dump was taken in full (or its crash was not counted).',
   CDC_TRIAGE_PARTIAL: 'The core could not be read whole for triage (truncated, garbled or unusual); crash.json says what was read.',
+  CDC_SUMMARY_FAILED: 'The dump summary `cdh` lists could not be stored beside the zip; the dump is stored, and `cdh list` shows it from its key alone.',
+  CDC_ZIP_INVALID: 'A zip could not be read (no end record, an entry outside the file, a CRC-32 or size mismatch); the object may be damaged or not one of ours.',
+  CDC_CLI_USAGE: 'cdh was called with an unknown command, option or value; see `cdh --help`.',
+  CDC_CLI_NO_CREDENTIALS: 'No S3 credentials were found: set S3_ACCESS_KEY and S3_SECRET, an AWS profile or role, or use --from-cluster.',
+  CDC_CLI_ACCESS_DENIED: 'S3 refused the credentials or the request; check the keys, the region and the bucket policy.',
+  CDC_CLI_NO_BUCKET: 'The bucket does not exist or no bucket is named; set S3_BUCKET_NAME or --bucket (and S3_ENDPOINT for a non-AWS store).',
+  CDC_CLI_S3_UNREACHABLE: 'S3 could not be reached; check S3_ENDPOINT or --endpoint and the network.',
+  CDC_CLI_ID_UNKNOWN: 'No dump matches that ID; `cdh list` shows the IDs (a uuid, a unique prefix of it, or the object key).',
+  CDC_CLI_ID_AMBIGUOUS: 'The ID matches more than one dump; give more characters of the uuid, or the object key.',
+  CDC_CLI_UPLOADING: 'That dump is still being uploaded (its multipart upload is open); try again when it is complete.',
+  CDC_CLI_CLUSTER: 'The chart\'s S3 settings could not be read through kubectl; check the context, the namespace (-n) and --daemonset.',
+  CDC_CLI_LOCAL_FILE: 'A local file could not be written or run (the output directory, or gdb); the message names it.',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -40,7 +40,9 @@ export interface TestBucket {
   client: S3Client;
   config: S3Config;
   env: Record<string, string>;
+  /** Every key but the dump summaries cdh lists (cdh-index/, see src/shared/spool/names.ts). */
   keys(): Promise<string[]>;
+  allKeys(): Promise<string[]>;
   get(key: string): Promise<Buffer>;
   uploadsInProgress(): Promise<number>;
   destroy(): Promise<void>;
@@ -51,12 +53,19 @@ export async function createTestBucket(prefix = 'cdc'): Promise<TestBucket> {
   const config = s3Config(name);
   const client = createS3Client(config);
   await client.send(new CreateBucketCommand({ Bucket: name }));
-  const keys = async () => {
-    const out = await client.send(new ListObjectsV2Command({ Bucket: name }));
-    return (out.Contents ?? []).map((o) => o.Key!).sort();
+  const allKeys = async () => {
+    const out: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await client.send(new ListObjectsV2Command({ Bucket: name, ContinuationToken: token }));
+      out.push(...(page.Contents ?? []).map((o) => o.Key!));
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return out.sort();
   };
+  const keys = async () => (await allKeys()).filter((k) => !k.includes('cdh-index/'));
   return {
-    name, client, config, env: s3Env(name), keys,
+    name, client, config, env: s3Env(name), keys, allKeys,
     async get(key) {
       const out = await client.send(new GetObjectCommand({ Bucket: name, Key: key }));
       return Buffer.from(await out.Body!.transformToByteArray());
@@ -70,7 +79,9 @@ export async function createTestBucket(prefix = 'cdc'): Promise<TestBucket> {
       for (const u of ups.Uploads ?? []) {
         await client.send(new AbortMultipartUploadCommand({ Bucket: name, Key: u.Key!, UploadId: u.UploadId! }));
       }
-      for (const k of await keys()) await client.send(new DeleteObjectCommand({ Bucket: name, Key: k }));
+      const left = await allKeys();
+      const worker = async () => { for (let k = left.pop(); k; k = left.pop()) await client.send(new DeleteObjectCommand({ Bucket: name, Key: k })); };
+      await Promise.all(Array.from({ length: 16 }, worker)); // buckets of 10,000 dumps (test/cdh) empty in seconds
       await client.send(new DeleteBucketCommand({ Bucket: name })).catch(() => {});
       client.destroy();
     },

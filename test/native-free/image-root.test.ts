@@ -14,7 +14,7 @@ t.teardown(() => fs.rmSync(out, { recursive: true, force: true }));
 t.test('build-image-root.mjs lays out /app and the runtime libraries', async (t) => {
   const r = spawnSync(process.execPath, ['native-free/build-image-root.mjs', out, '--with-libs'], { cwd: repo, encoding: 'utf8', timeout: 300_000 });
   t.equal(r.status, 0, r.stderr);
-  for (const f of ['app/agent.cjs', 'app/cdc.cjs', 'app/node']) t.ok(fs.statSync(path.join(out, f)).size > 0, f);
+  for (const f of ['app/agent.cjs', 'app/cdc.cjs', 'app/cdh.cjs', 'app/cdh', 'app/node']) t.ok(fs.statSync(path.join(out, f)).size > 0, f);
   t.ok(fs.statSync(path.join(out, 'app/node')).mode & 0o111, 'runtime is executable');
   const libs = fs.readdirSync(out, { recursive: true }).map(String).filter((f) => /\.so/.test(f));
   for (const l of ['libc.so.6', 'libstdc++.so.6', 'libatomic.so.1']) t.ok(libs.some((f) => f.endsWith(l)), `ships ${l}`);
@@ -26,4 +26,8 @@ t.test('the tree runs as a scratch image root (needs root for chroot, as the who
   const r = spawnSync('/usr/bin/env', ['-i', 'PATH=/app', '/usr/sbin/chroot', out, 'node', '-e', 'process.stdout.write(process.version)'], { encoding: 'utf8' });
   t.equal(r.status, 0, r.stderr);
   t.equal(r.stdout, process.version, 'same Node as the tests run on');
+  // `kubectl exec ds/core-dump-handler -- cdh ...`: found on PATH, runs without a shell.
+  const cdh = spawnSync('/usr/bin/env', ['-i', 'PATH=/app', '/usr/sbin/chroot', out, 'cdh', 'list'], { encoding: 'utf8' });
+  t.equal(cdh.status, 1, cdh.stderr);
+  t.match(cdh.stderr, /^cdh: no bucket named.*\(CDC_CLI_NO_BUCKET\)\n$/, 'cdh runs in the image and says what is missing');
 });

@@ -8,6 +8,7 @@ import { codeOf, describeError } from '../../shared/errors.ts';
 import type { AgentMetrics } from '../health/metrics.ts';
 import type { RetryPolicy } from '../retry-policy.ts';
 import { objectKey } from '../../shared/spool/index.ts';
+import { readStoredDumpInfo, storeSummary } from '../../shared/dump-summary.ts';
 import { singleFlight } from '../single-flight.ts';
 import { scanSpool, type Candidate, type SpoolScan } from './scan.ts';
 import { uploadZip } from './upload-zip.ts';
@@ -124,6 +125,9 @@ export class Uploader {
         bytes = (await o.completePartial(o.client, c.path, o.log)).bytes;
       }
       o.retry.clear(c.path);
+      // The composer could not store this dump's summary for cdh (it never reached S3 whole): do it now.
+      const target = { client: o.client, bucket: o.bucket, keyPrefix: o.keyPrefix };
+      await storeSummary(target, () => readStoredDumpInfo(target, c.name), o.log);
       o.metrics.uploaded.inc({ kind: c.kind });
       o.metrics.bytes.inc(bytes);
       o.metrics.lastSuccess.set(Date.now() / 1000);

@@ -123,3 +123,37 @@ export interface PartialUploadManifest {
   readonly restBytes: number;
   readonly createdAt: string;
 }
+
+// The dump summaries (src/shared/dump-summary.ts): one small object per stored dump, beside the
+// zips, whose KEY carries the summary, so that one ListObjectsV2 page (1,000 keys) lists 1,000
+// dumps without a GET each. The time is written reversed so the listing comes newest first.
+//
+//   {prefix}cdh-index/v1/{reversed ms, 13 digits}_{uuid}_{base64url summary | "-"}
+// "-": the summary did not fit the key's 1,024 bytes; the object's body holds it.
+const SUMMARY_DIR = 'cdh-index/v1/';
+const TIME_MAX = 9_999_999_999_999;
+export const SUMMARY_IN_BODY = '-';
+
+/** Where the summaries of `prefix` are listed. */
+export function summaryPrefix(prefix: string): string {
+  return `${prefix}${SUMMARY_DIR}`;
+}
+
+/** The key of one summary; `payload` is base64url (no "_" in the uuid, so "_" splits). */
+export function summaryKey(prefix: string, timeMs: number, uuid: string, payload: string): string {
+  const reversed = String(TIME_MAX - Math.max(0, Math.min(TIME_MAX, Math.round(timeMs)))).padStart(13, '0');
+  return `${summaryPrefix(prefix)}${reversed}_${uuid.replace(/_/g, '-')}_${payload}`;
+}
+
+export function parseSummaryKey(prefix: string, key: string): { timeMs: number; uuid: string; payload: string } | undefined {
+  if (!key.startsWith(summaryPrefix(prefix))) return undefined;
+  const m = /^(\d{13})_([^_]+)_(.+)$/.exec(key.slice(summaryPrefix(prefix).length));
+  return m ? { timeMs: TIME_MAX - Number(m[1]), uuid: m[2]!, payload: m[3]! } : undefined;
+}
+
+/** The dump name of a zip's object key under `prefix`, if it is one. */
+export function nameOfObjectKey(prefix: string, key: string): string | undefined {
+  if (!key.startsWith(prefix) || !key.endsWith(ZIP_SUFFIX)) return undefined;
+  const name = key.slice(prefix.length, -ZIP_SUFFIX.length);
+  return name === '' || name.includes('/') ? undefined : name;
+}

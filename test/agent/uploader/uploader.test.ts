@@ -15,6 +15,8 @@ import { memoryLogger } from '../../helpers/memory-logger.ts';
 import { scratchHost } from '../../helpers/scratch-host.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 import { spoolListing } from '../../helpers/spool-listing.ts';
+import { createZipWriter } from '../../../src/composer/zip/index.ts';
+import { summaryFromKey } from '../../../src/shared/dump-summary.ts';
 
 const MiB = 1024 * 1024;
 
@@ -210,4 +212,32 @@ t.test('a zip appended to during its upload is kept for the next pass', async (t
   const again = makeUploader(b, h.coreDir);
   t.equal((await again.u.sweep()).uploaded, 1);
   t.ok((await b.get('grow.zip')).subarray(-10).equals(Buffer.from('late bytes')), 'the final bytes are in S3');
+});
+
+t.test('a spooled dump gets its cdh summary once uploaded (read back from the stored zip); a non-zip gets none, with a code', async (t) => {
+  const b = await createTestBucket('agent-summary');
+  const h = scratchHost();
+  t.teardown(async () => { h.cleanup(); await b.destroy(); });
+  fs.mkdirSync(h.coreDir, { recursive: true });
+  const name = '0a1b2c3d-0000-4000-8000-000000000001-dump-1700000000-h-app-7-11';
+  const zip = createZipWriter();
+  const bytes: Buffer[] = [];
+  zip.output.on('data', (c: Buffer) => bytes.push(c));
+  await zip.addBuffer(`${name}.core`, randomBytes(1000));
+  await zip.addBuffer(`${name}-dump-info.json`, Buffer.from(JSON.stringify({
+    uuid: '0a1b2c3d-0000-4000-8000-000000000001', name, timestamp: '1700000000', exe: 'app', signal: '11', node_hostname: 'n1',
+    namespace: 'shop', pod: 'cart-1', container: 'cart', image: 'reg/cart:2', core_bytes: 1000,
+  })));
+  await zip.finish();
+  fs.writeFileSync(path.join(h.coreDir, `${name}.zip`), Buffer.concat(bytes));
+  fs.writeFileSync(path.join(h.coreDir, 'junk.zip'), 'not a zip');
+  const { u, mem } = makeUploader(b, h.coreDir);
+  t.same(await u.sweep(), { uploaded: 2, failed: 0, deferred: 0 }, 'a summary failure never fails the upload');
+  const summaries = (await b.allKeys()).filter((k) => k.startsWith('cdh-index/'));
+  t.equal(summaries.length, 1);
+  t.match(summaryFromKey('', summaries[0]!), {
+    uuid: '0a1b2c3d-0000-4000-8000-000000000001', name, time: 1700000000_000, node: 'n1', namespace: 'shop', pod: 'cart-1',
+    container: 'cart', image: 'reg/cart:2', exe: 'app', signal: 11, coreBytes: 1000, zipBytes: Buffer.concat(bytes).length,
+  });
+  t.match(mem.lines.find((l) => l.event === 'SummaryFailed'), { code: 'CDC_ZIP_INVALID' });
 });
