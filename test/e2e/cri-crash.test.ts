@@ -114,3 +114,38 @@ t.test('time a crashed process is held, over 10 crashes in containers', async (t
   t.ok(events.filter((l) => l.event === 'MetadataCollected').slice(-10).every((l) => typeof l.pod === 'string' && l.pod === 'crashy'), 'every crash attributed to the pod');
   t.comment(`10 crashes: metadata (proc + CRI) done at median ${median(metaMs)} ms after composer start (max ${Math.max(...metaMs)}); core drained (process released) at median ${median(heldMs)} ms (max ${Math.max(...heldMs)}); composer peak RSS median ${median(rssMiB)} MiB (max ${Math.max(...rssMiB)}); times from the composer's process start`);
 });
+
+t.test('a crash loop in one container: triaged, rate-limited after COMP_RATE_LIMIT, listed by cdh with its pod', async (t) => {
+  const { HeadObjectCommand } = await import('@aws-sdk/client-s3');
+  const { jsonLines, runCdh } = await import('../helpers/cdh.ts');
+  const before = new Set(await bucket.keys());
+  await withCorePattern(composer.pattern, async () => {
+    // 20 crashes of child processes of one container, one after another (the default limit: 3/1h).
+    const c = await pod.startContainer({ name: 'loop', command: ['/bin/sh', '-c'], args: ['i=0; while [ $i -lt 20 ]; do /bin/crasher 0; i=$((i+1)); done'] });
+    await c.waitExited(120_000);
+    await waitFor('20 zips', async () => ((await bucket.keys()).filter((k) => !before.has(k) && k.includes('-loop-')).length >= 20 ? true : undefined), 120_000);
+  });
+  const keys = (await bucket.keys()).filter((k) => !before.has(k) && k.includes('-loop-'));
+  t.equal(keys.length, 20, 'every crash counted and stored');
+  const full: string[] = [];
+  const fingerprints = new Set<string>();
+  for (const key of keys) {
+    const zip = saveTemp(await bucket.get(key));
+    const base = key.replace(/\.zip$/, '');
+    const names = zipNames(zip);
+    t.match(unzipTest(zip), /No errors detected/);
+    const crash = JSON.parse(zipEntry(zip, `${base}-crash.json`).toString());
+    fingerprints.add(crash.fingerprint);
+    t.match(crash.signal, { name: 'SIGSEGV', code_name: 'SEGV_MAPERR' });
+    if (names.includes(`${base}.core`)) full.push(key);
+    const head = await bucket.client.send(new HeadObjectCommand({ Bucket: bucket.name, Key: key }));
+    t.match(head.Metadata, { namespace: 'e2e', pod: 'crashy', container: 'loop', signal: /11|SIGSEGV/ }, 'S3 object metadata names the pod');
+  }
+  t.equal(full.length, 3, 'the first 3 are full dumps, the other 17 hold no core');
+  t.equal(fingerprints.size, 1, 'one crash site, one fingerprint');
+  const listed = jsonLines(await runCdh(['list', '--json', '--pod', 'crashy', '--container', 'loop'], bucket.env));
+  t.equal(listed.length, 20, 'cdh list --pod --container finds all 20');
+  t.match(listed[0], { namespace: 'e2e', pod: 'crashy', container: 'loop', image: TOOLS_IMAGE });
+  const groups = jsonLines(await runCdh(['groups', '--json', '--pod', 'crashy', '--container', 'loop'], bucket.env));
+  t.match(groups, [{ fingerprint: [...fingerprints][0], count: 20 }], 'cdh groups: one group of 20');
+});
