@@ -8,12 +8,11 @@ import { constants as C } from 'node:fs';
 import { PT_LOAD, programHeadersIn, readElfHeader, u64 } from './elf.ts';
 import type { Module } from './modules.ts';
 
-const SHT_SYMTAB = 2;
-const SHT_DYNSYM = 11;
-const STT_FUNC = 2;
-const STT_GNU_IFUNC = 10;
-const SHDR_BYTES = 64;
-const SYM_BYTES = 24;
+// ELF64 section and symbol types and record sizes (the System V gABI).
+const SHT_SYMTAB = 2, SHT_DYNSYM = 11;
+const STT_FUNC = 2, STT_GNU_IFUNC = 10;
+const SHDR_BYTES = 64, SYM_BYTES = 24;
+// Caps on what a hostile module file can make us read.
 const MAX_SECTIONS = 4096;
 const MAX_SYMTAB_BYTES = 64 << 20;
 const MAX_NAME = 256;
