@@ -93,6 +93,20 @@ t.test('readyz says why when the bucket does not answer', async (t) => {
   await a.exited;
 });
 
+t.test('no bucket (spool only) is a valid install: Ready once core_pattern is ours', async (t) => {
+  const h = scratchHost();
+  t.teardown(h.cleanup);
+  const a = startAgent(['run'], h, {});
+  t.teardown(() => a.proc.kill('SIGKILL'));
+  await waitFor('health server', () => a.lines.some((l) => l.event === 'HealthServerStarted'));
+  const port = a.lines.find((l) => l.event === 'HealthServerStarted')!.port;
+  const r = await fetch(`http://127.0.0.1:${port}/readyz`);
+  t.equal(r.status, 200, JSON.stringify(await r.clone().json()));
+  t.match(await r.json(), { ready: true, reasons: [] });
+  a.proc.kill('SIGTERM');
+  t.equal(await a.exited, 0);
+});
+
 t.test('agent SIGKILLed mid-upload and restarted: the dump arrives whole, no upload left open', async (t) => {
   const b = await createTestBucket('agent-kill');
   const h = scratchHost();

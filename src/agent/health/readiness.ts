@@ -1,4 +1,5 @@
-// Readiness = the kernel pipes cores to our composer AND the bucket answers HeadBucket.
+// Readiness = the kernel pipes cores to our composer AND, when a bucket is configured, it answers
+// HeadBucket. No bucket is a valid install (dumps stay spooled in CORE_DIR), so it is Ready.
 // The HeadBucket answer is cached (readyCacheMs) so frequent probes never hammer S3.
 import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { describeError } from '../../shared/errors.ts';
@@ -10,7 +11,8 @@ export function readinessCheck(o: { procSys: string; hostDir: string; client: S3
   let cached: { at: number; error: string | undefined } | undefined;
   const now = o.now ?? Date.now;
   const bucketError = async (): Promise<string | undefined> => {
-    if (!o.client || !o.bucket) return 'S3_BUCKET_NAME is not set';
+    if (!o.bucket) return undefined;
+    if (!o.client) return `no S3 client for bucket ${o.bucket}`;
     if (cached && now() - cached.at < o.cacheMs) return cached.error;
     let error: string | undefined;
     try {

@@ -6,10 +6,10 @@ import { CdcError } from '../../shared/errors.ts';
 export const CORE_PATTERN_MAX_BYTES = 127;
 
 // Order matters: the composer's argument parser reads name=value pairs, so order is free, but this
-// order keeps the seed's first flags first.
+// order keeps the seed's first flags first. -E (the executable's path) feeds {pathname}.
 const FLAGS: readonly (readonly [string, string])[] = [
   ['-c', '%c'], ['-e', '%e'], ['-p', '%p'], ['-s', '%s'], ['-t', '%t'], ['-h', '%h'],
-  ['-P', '%P'], ['-u', '%u'], ['-g', '%g'], ['-D', '%d'], ['-F', '%F'],
+  ['-P', '%P'], ['-E', '%E'], ['-u', '%u'], ['-g', '%g'], ['-D', '%d'], ['-F', '%F'],
 ];
 
 /**
