@@ -11,6 +11,7 @@ import { compatNoOps, type AgentConfig } from './agent-config.ts';
 import { inClusterApi, type KubeApi } from './events/k8s-client.ts';
 import { processRecords } from './events/records.ts';
 import { AgentMetrics } from './health/metrics.ts';
+import { decideOnStop, type StopDecision } from './stop-decision.ts';
 import { readinessCheck } from './health/readiness.ts';
 import { startHealthServer, type HealthServer } from './health/server.ts';
 import { install, uninstall, type InstallResult } from './install/install.ts';
@@ -101,6 +102,12 @@ export class Agent {
     const tokenSource = webIdentitySource(env);
     if (tokenSource) this.stops.push(keepTokenFresh(tokenSource, s.hostDir, config.tokenRefreshMs, log));
     return result;
+  }
+
+  /** On SIGTERM: whether this is an uninstall (restore the host) or a restart (keep capture). */
+  decideOnStop(): Promise<StopDecision> {
+    const { env, log } = this.d;
+    return decideOnStop({ daemonSet: env.DAEMONSET_NAME, namespace: env.POD_NAMESPACE, api: () => this.kubeApi(), log });
   }
 
   uninstall(): Promise<void> {
