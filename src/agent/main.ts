@@ -28,7 +28,7 @@ async function main(): Promise<number> {
   switch (command) {
     case 'install':
       await agent.install();
-      return 0;
+      return agent.hostProblem ? 1 : 0;
     case 'remove':
       await agent.uninstall();
       return 0;

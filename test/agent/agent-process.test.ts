@@ -64,6 +64,8 @@ t.test('run: installs, serves health, uploads on inotify, uninstalls on SIGTERM'
   const rec = path.join(h.eventDir, 'direct.cdc.json');
   fs.writeFileSync(rec, JSON.stringify({ version: 1, name: 'direct', zip: 'direct.zip', storage: 's3', bucket: b.name, key: 'direct.zip', pod: { name: 'p', namespace: 'n', uid: 'u' } }));
   await waitFor('record handled', () => !fs.existsSync(rec));
+  // The log line reaches us through a pipe, possibly after the unlink is visible.
+  await waitFor('EventSkipped logged', () => a.lines.some((l) => l.event === 'EventSkipped'), 5_000);
   t.ok(a.lines.some((l) => l.event === 'EventSkipped'));
   const metrics = await (await fetch(`${base}/metrics`)).text();
   t.match(metrics, /cdc_agent_dumps_uploaded_total\{kind="zip"\} 1/);

@@ -7,7 +7,11 @@ import { isOurPattern } from '../install/core-pattern.ts';
 import { readSysctl, SYSCTLS } from '../install/sysctl.ts';
 import type { ReadyCheck } from './server.ts';
 
-export function readinessCheck(o: { procSys: string; hostDir: string; client: S3Client | undefined; bucket: string | undefined; cacheMs: number; now?: () => number }): () => Promise<ReadyCheck> {
+export function readinessCheck(o: {
+  procSys: string; hostDir: string; client: S3Client | undefined; bucket: string | undefined; cacheMs: number;
+  /** A failed host check (host-checks.ts): not Ready, whatever core_pattern says. */
+  hostProblem?: () => string | undefined; now?: () => number;
+}): () => Promise<ReadyCheck> {
   let cached: { at: number; error: string | undefined } | undefined;
   const now = o.now ?? Date.now;
   const bucketError = async (): Promise<string | undefined> => {
@@ -25,6 +29,8 @@ export function readinessCheck(o: { procSys: string; hostDir: string; client: S3
   };
   return async () => {
     const reasons: string[] = [];
+    const host = o.hostProblem?.();
+    if (host) reasons.push(host);
     const pattern = await readSysctl(o.procSys, SYSCTLS.corePattern).catch((e) => `unreadable: ${describeError(e)}`);
     if (!isOurPattern(pattern, o.hostDir)) reasons.push(`core_pattern is not ours: ${pattern.slice(0, 130)}`);
     const err = await bucketError();

@@ -97,6 +97,8 @@ t.test('install -> Ready -> crash -> S3 + Event -> rolling restart with a crash 
     const firstServed = p.logLines().find((l) => l.event === 'HealthServerStarted');
     figures.push(`agent container start -> Ready (kubelet-style probe, every ${agent.readinessProbe?.periodSeconds ?? 10} s): ${readyMs} ms; -> health server up: ${firstServed ? new Date(firstServed.time).getTime() - p.startedAt : '?'} ms`);
     t.match(readCorePattern(), /^\|\/var\/mnt\/core-dump-handler\/cdc -c=%c /, 'core_pattern installed by the agent');
+    const selfTest = p.logLines().find((l) => l.event === 'HostSelfTestPassed');
+    t.match(selfTest, { node: /^v\d+/, glibc: /^2\.\d+$/ }, 'the kernel ran the installed launcher from the host\'s view');
     t.equal(readSys(SYSCTL.suid), '2', 'suid_dumpable from the chart');
     const ready = await p.get('/readyz');
     t.equal(ready.status, 200, `readyz through the pod's port: ${ready.text}`);
