@@ -1,0 +1,73 @@
+// The original chart's resource values on the node: the agent pod rendered with
+// ci/seed-compat-values.yaml (request_mem 64Mi, limit_mem 128Mi, the original's own image block)
+// and the seed install command, run by the node harness with that memory limit in its cgroup,
+// while it uploads a spooled zip of SIZE_MIB (default 4096). Reports the agent's peak RSS (VmHWM),
+// the cgroup's peak and whether the kernel OOM-killed anything. Not a tap test (minutes, GiBs):
+//   CDC_TEST_S3_ENDPOINT=http://127.0.0.1:PORT node test/e2e/node/measure-memory-limit.ts
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { render } from '../../chart/render.ts';
+import { agentPod } from '../../helpers/rendered-pod.ts';
+import { ensureImage } from '../../helpers/image.ts';
+import { startContainerd } from '../../helpers/containerd.ts';
+import { startApiServer } from '../../helpers/api-server.ts';
+import { importImage, runChartPod } from '../../helpers/node-harness.ts';
+import { readCorePattern, withCorePattern } from '../../helpers/core-pattern.ts';
+import { createTestBucket, S3_ACCESS_KEY, S3_SECRET, testS3Endpoint } from '../../helpers/s3.ts';
+import { waitFor } from '../../helpers/composer-install.ts';
+
+const sizeMiB = Number(process.env.SIZE_MIB ?? 4096);
+const ctd = await startContainerd();
+const bucket = await createTestBucket('memlimit');
+const api = await startApiServer(path.join(ctd.dir, 'sa'), { namespace: 'observe' });
+const suid = fs.readFileSync('/proc/sys/fs/suid_dumpable', 'utf8').trim();
+let hostDir = '';
+try {
+  const objects = render(['ci/seed-compat-values.yaml'], [
+    `daemonset.s3AccessKey=${S3_ACCESS_KEY}`, `daemonset.s3Secret=${S3_SECRET}`,
+    `daemonset.s3BucketName=${bucket.name}`, `daemonset.s3Region=${testS3Endpoint()}`, `daemonset.crioEndpoint=${ctd.endpoint}`,
+    'image.pullPolicy=IfNotPresent', // the original's "Always" needs a registry; the image is on the node
+  ], 'core-dump-handler');
+  const { agent, pod } = agentPod(objects);
+  console.log(`resources: ${JSON.stringify(agent.resources)}`);
+  hostDir = pod.volumes.find((v) => v.name === 'host-dir')?.hostPath?.path ?? '';
+  importImage(ctd, ensureImage('amd64'), agent.image);
+  await withCorePattern(readCorePattern(), async () => {
+    const p = await runChartPod({ ctd, objects, api, nodeName: 'node-1' });
+    await p.waitReady(90_000);
+    const cg = `/sys/fs/cgroup/memory/kubepods/burstable/pod${p.uid}/${p.containerId}`;
+    const pid = Number(JSON.parse((await ctd.cri.containerStatus(p.containerId, true, 10_000)).info?.info ?? '{}').pid);
+    console.log(`cgroup memory.limit_in_bytes ${fs.readFileSync(`${cg}/memory.limit_in_bytes`, 'utf8').trim()}`);
+    const coreDir = path.join(hostDir, 'cores');
+    const chunk = randomBytes(16 << 20); // incompressible; written as the composer does (.part, then rename)
+    const fd = fs.openSync(path.join(coreDir, 'large.zip.part'), 'w');
+    for (let i = 0; i < sizeMiB / 16; i++) fs.writeSync(fd, chunk);
+    fs.closeSync(fd);
+    fs.renameSync(path.join(coreDir, 'large.zip.part'), path.join(coreDir, 'large.zip'));
+    const t0 = Date.now();
+    let rssPeak = 0;
+    const poll = setInterval(() => {
+      const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+      rssPeak = Math.max(rssPeak, Number(m?.[1] ?? 0));
+    }, 200);
+    await waitFor('the upload', () => !fs.existsSync(path.join(coreDir, 'large.zip')), 30 * 60_000);
+    clearInterval(poll);
+    const secs = (Date.now() - t0) / 1000;
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    const oom = fs.readFileSync(`${cg}/memory.oom_control`, 'utf8').replace(/\n/g, ' ');
+    const st = (await ctd.cri.containerStatus(p.containerId, false, 10_000)).status;
+    console.log(`${sizeMiB} MiB spooled zip uploaded in ${secs.toFixed(1)} s (${(sizeMiB / secs).toFixed(0)} MiB/s); in S3: ${(await bucket.keys()).includes('large.zip')}`);
+    console.log(`agent peak RSS: VmHWM ${(Number(hwm) / 1024).toFixed(1)} MiB (sampled VmRSS max ${(rssPeak / 1024).toFixed(1)} MiB); cgroup max_usage (incl. page cache) ${(Number(fs.readFileSync(`${cg}/memory.max_usage_in_bytes`, 'utf8')) / 2 ** 20).toFixed(1)} MiB, failcnt ${fs.readFileSync(`${cg}/memory.failcnt`, 'utf8').trim()}`);
+    console.log(`oom_control: ${oom}; container state ${st?.state} (still the same container: not OOM-killed)`);
+    api.daemonSet = 'gone';
+    await p.stop();
+  });
+} finally {
+  fs.writeFileSync('/proc/sys/fs/suid_dumpable', suid);
+  if (hostDir) fs.rmSync(hostDir, { recursive: true, force: true });
+  try { fs.rmdirSync(path.dirname(hostDir)); } catch { /* not empty or not ours */ }
+  await api.close();
+  await ctd.stop();
+  await bucket.destroy();
+}
