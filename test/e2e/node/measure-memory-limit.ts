@@ -46,20 +46,28 @@ try {
     fs.closeSync(fd);
     fs.renameSync(path.join(coreDir, 'large.zip.part'), path.join(coreDir, 'large.zip'));
     const t0 = Date.now();
+    // RssAnon is what the memory cgroup cannot reclaim; VmRSS also counts the runtime's mapped text.
     let rssPeak = 0;
+    let anonPeak = 0;
     const poll = setInterval(() => {
-      const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-      rssPeak = Math.max(rssPeak, Number(m?.[1] ?? 0));
+      let st = '';
+      try { st = fs.readFileSync(`/proc/${pid}/status`, 'utf8'); } catch { return; } // gone: reported below
+      rssPeak = Math.max(rssPeak, Number(/VmRSS:\s+(\d+) kB/.exec(st)?.[1] ?? 0));
+      anonPeak = Math.max(anonPeak, Number(/RssAnon:\s+(\d+) kB/.exec(st)?.[1] ?? 0));
     }, 200);
-    await waitFor('the upload', () => !fs.existsSync(path.join(coreDir, 'large.zip')), 30 * 60_000);
+    const exited = async () => (await ctd.cri.containerStatus(p.containerId, false, 10_000)).status?.state === 'CONTAINER_EXITED';
+    await waitFor('the upload', async () => !fs.existsSync(path.join(coreDir, 'large.zip')) || (await exited()), 30 * 60_000);
     clearInterval(poll);
     const secs = (Date.now() - t0) / 1000;
-    const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    const alive = fs.existsSync(`/proc/${pid}/status`);
+    const hwm = alive ? Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) : 0;
     const oom = fs.readFileSync(`${cg}/memory.oom_control`, 'utf8').replace(/\n/g, ' ');
     const st = (await ctd.cri.containerStatus(p.containerId, false, 10_000)).status;
-    console.log(`${sizeMiB} MiB spooled zip uploaded in ${secs.toFixed(1)} s (${(sizeMiB / secs).toFixed(0)} MiB/s); in S3: ${(await bucket.keys()).includes('large.zip')}`);
-    console.log(`agent peak RSS: VmHWM ${(Number(hwm) / 1024).toFixed(1)} MiB (sampled VmRSS max ${(rssPeak / 1024).toFixed(1)} MiB); cgroup max_usage (incl. page cache) ${(Number(fs.readFileSync(`${cg}/memory.max_usage_in_bytes`, 'utf8')) / 2 ** 20).toFixed(1)} MiB, failcnt ${fs.readFileSync(`${cg}/memory.failcnt`, 'utf8').trim()}`);
-    console.log(`oom_control: ${oom}; container state ${st?.state} (still the same container: not OOM-killed)`);
+    const mib = (kb: number) => (kb / 1024).toFixed(1);
+    console.log(`${sizeMiB} MiB spooled zip: ${alive ? 'uploaded' : 'NOT uploaded'} in ${secs.toFixed(1)} s (${(sizeMiB / secs).toFixed(0)} MiB/s); in S3: ${(await bucket.keys()).includes('large.zip')}`);
+    console.log(`agent peak RSS: VmHWM ${alive ? mib(hwm) : '(process gone)'} MiB; sampled VmRSS ${mib(rssPeak)} MiB, RssAnon ${mib(anonPeak)} MiB`);
+    console.log(`cgroup max_usage (incl. page cache) ${(Number(fs.readFileSync(`${cg}/memory.max_usage_in_bytes`, 'utf8')) / 2 ** 20).toFixed(1)} MiB, failcnt ${fs.readFileSync(`${cg}/memory.failcnt`, 'utf8').trim()}; oom_control: ${oom}`);
+    console.log(`container ${st?.state}${st?.state === 'CONTAINER_EXITED' ? ` exit ${st.exit_code ?? 0}: ${JSON.stringify(p.logLines().slice(-3))}` : ''}`);
     api.daemonSet = 'gone';
     await p.stop();
   });
