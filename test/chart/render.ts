@@ -36,7 +36,7 @@ export interface K8sObject {
 
 /** Renders with the given values files (relative to chart/) and --set pairs; throws on failure. */
 export function render(valuesFiles: string[] = [], set: string[] = [], release?: string): K8sObject[] {
-  const args = [...valuesFiles.flatMap((f) => ['-f', path.join(chartDir, f)]), ...set.flatMap((s) => ['--set', s])];
+  const args = [...valuesFiles.flatMap((f) => ['-f', path.resolve(chartDir, f)]), ...set.flatMap((s) => ['--set', s])]; // chart-relative or absolute
   const r = renderRaw(args, release);
   if (r.status !== 0) throw new Error(`render ${args.join(' ')} failed:\n${r.stderr}`);
   const docs = parseAllDocuments(r.stdout);

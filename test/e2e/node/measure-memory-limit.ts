@@ -3,7 +3,7 @@
 // and the seed install command, run by the node harness with that memory limit in its cgroup,
 // while it uploads a spooled zip of SIZE_MIB (default 4096). Reports the agent's peak RSS (VmHWM),
 // the cgroup's peak and whether the kernel OOM-killed anything. Not a tap test (minutes, GiBs):
-//   CDC_TEST_S3_ENDPOINT=http://127.0.0.1:PORT node test/e2e/node/measure-memory-limit.ts
+//   CDC_TEST_S3_ENDPOINT=http://127.0.0.1:PORT [SIZE_MIB=4096] [CHART_SET='k=v k=v'] [CHART_VALUES=/abs/file.yaml] node test/e2e/node/measure-memory-limit.ts
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -24,10 +24,11 @@ const api = await startApiServer(path.join(ctd.dir, 'sa'), { namespace: 'observe
 const suid = fs.readFileSync('/proc/sys/fs/suid_dumpable', 'utf8').trim();
 let hostDir = '';
 try {
-  const objects = render(['ci/seed-compat-values.yaml'], [
+  const objects = render(['ci/seed-compat-values.yaml', ...(process.env.CHART_VALUES ? [process.env.CHART_VALUES] : [])], [
     `daemonset.s3AccessKey=${S3_ACCESS_KEY}`, `daemonset.s3Secret=${S3_SECRET}`,
     `daemonset.s3BucketName=${bucket.name}`, `daemonset.s3Region=${testS3Endpoint()}`, `daemonset.crioEndpoint=${ctd.endpoint}`,
     'image.pullPolicy=IfNotPresent', // the original's "Always" needs a registry; the image is on the node
+    ...(process.env.CHART_SET ? process.env.CHART_SET.split(' ') : []), // more --set pairs, to compare settings
   ], 'core-dump-handler');
   const { agent, pod } = agentPod(objects);
   console.log(`resources: ${JSON.stringify(agent.resources)}`);
@@ -61,12 +62,14 @@ try {
     const secs = (Date.now() - t0) / 1000;
     const alive = fs.existsSync(`/proc/${pid}/status`);
     const hwm = alive ? Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) : 0;
-    const oom = fs.readFileSync(`${cg}/memory.oom_control`, 'utf8').replace(/\n/g, ' ');
+    // The container's cgroup goes with it when the kernel killed it: then dmesg has the OOM line.
+    const cgRead = (f: string) => { try { return fs.readFileSync(`${cg}/${f}`, 'utf8').trim(); } catch { return '(cgroup gone)'; } };
+    const oom = cgRead('memory.oom_control').replace(/\n/g, ' ');
     const st = (await ctd.cri.containerStatus(p.containerId, false, 10_000)).status;
     const mib = (kb: number) => (kb / 1024).toFixed(1);
     console.log(`${sizeMiB} MiB spooled zip: ${alive ? 'uploaded' : 'NOT uploaded'} in ${secs.toFixed(1)} s (${(sizeMiB / secs).toFixed(0)} MiB/s); in S3: ${(await bucket.keys()).includes('large.zip')}`);
     console.log(`agent peak RSS: VmHWM ${alive ? mib(hwm) : '(process gone)'} MiB; sampled VmRSS ${mib(rssPeak)} MiB, RssAnon ${mib(anonPeak)} MiB`);
-    console.log(`cgroup max_usage (incl. page cache) ${(Number(fs.readFileSync(`${cg}/memory.max_usage_in_bytes`, 'utf8')) / 2 ** 20).toFixed(1)} MiB, failcnt ${fs.readFileSync(`${cg}/memory.failcnt`, 'utf8').trim()}; oom_control: ${oom}`);
+    console.log(`cgroup max_usage (incl. page cache) ${(Number(cgRead('memory.max_usage_in_bytes')) / 2 ** 20).toFixed(1)} MiB, failcnt ${cgRead('memory.failcnt')}; oom_control: ${oom}`);
     console.log(`container ${st?.state}${st?.state === 'CONTAINER_EXITED' ? ` exit ${st.exit_code ?? 0}: ${JSON.stringify(p.logLines().slice(-3))}` : ''}`);
     api.daemonSet = 'gone';
     await p.stop();
