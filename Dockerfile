@@ -4,6 +4,12 @@
 #
 #   docker buildx build --platform linux/amd64,linux/arm64 -t REGISTRY/core-dump-handler:TAG .
 #
+# Without an engine (and without pulling any base image), `npm run image` builds the same image
+# with buildah: native-free/build-image.mjs makes each architecture's root with the same script
+# and hands it in as the `rootfs` build context, which replaces the `rootfs` stage below (so the
+# build stage never runs). docker buildx takes the same flag:
+#   docker buildx build --build-context rootfs=dist/image/rootfs-amd64 --platform linux/amd64 .
+#
 # The base is pinned to an exact release; CI may pin it further by digest:
 #   --build-arg NODE_IMAGE=node:26.10.0-bookworm-slim@sha256:<digest>
 # Keep its Node version equal to the `node` devDependency in package.json (the tests' runtime).
@@ -23,9 +29,13 @@ COPY native-free ./native-free
 # tree, the runtime, and the shared libraries it needs, laid out as the final image's root.
 RUN node native-free/build-image-root.mjs /rootfs --with-libs
 
+# The tree alone, as a stage of its own: a `--build-context rootfs=DIR` replaces it.
+FROM scratch AS rootfs
+COPY --from=build /rootfs/ /
+
 # Final stage: nothing but that tree (no shell, no package manager).
 FROM scratch
-COPY --from=build /rootfs/ /
+COPY --from=rootfs / /
 ENV PATH=/app NODE_ENV=production
 WORKDIR /app
 # Non-root by default. The chart runs the agent as root and privileged because it must write

@@ -14,15 +14,32 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 {{- end -}}
 
-{{/* Image tag: image.tag, else the chart's appVersion. A value starting with @ is a digest. */}}
-{{- define "cdh.imageTag" -}}
-{{- default .Chart.AppVersion .Values.image.tag -}}
+{{/* Namespace of every namespaced object: namespaceOverride (as in the original chart), else the release's. */}}
+{{- define "cdh.namespace" -}}
+{{- default .Release.Namespace .Values.namespaceOverride -}}
 {{- end -}}
 
+{{/*
+"true" when the image values name the original (Rust) chart's image, icdh/core-dump-handler: a
+values file carried over from it. That image cannot run this chart's command (the pod would
+crash-loop), so this chart's own image is used instead, at its appVersion; NOTES.txt says so.
+*/}}
+{{- define "cdh.originalImage" -}}
+{{- if eq (trimSuffix "/" .Values.image.repository) "icdh/core-dump-handler" }}true{{ end -}}
+{{- end -}}
+
+{{/* Image tag: image.tag, else the chart's appVersion. A value starting with @ is a digest. */}}
+{{- define "cdh.imageTag" -}}
+{{- if include "cdh.originalImage" . }}{{ .Chart.AppVersion }}{{ else }}{{ default .Chart.AppVersion .Values.image.tag }}{{ end -}}
+{{- end -}}
+
+{{/* registry/repository: the values' own, or this chart's (the values.yaml defaults) for the original's. */}}
 {{- define "cdh.image" -}}
 {{- $tag := include "cdh.imageTag" . -}}
 {{- $sep := ternary "" ":" (hasPrefix "@" $tag) -}}
-{{- printf "%s/%s%s%s" .Values.image.registry .Values.image.repository $sep $tag -}}
+{{- $repo := printf "%s/%s" .Values.image.registry .Values.image.repository -}}
+{{- if include "cdh.originalImage" . }}{{ $repo = "ghcr.io/core-dump-handler/core-dump-handler" }}{{ end -}}
+{{- printf "%s%s%s" $repo $sep $tag -}}
 {{- end -}}
 
 {{- define "cdh.serviceAccountName" -}}
@@ -68,7 +85,7 @@ core and event directories only when they lie outside it (the original chart all
 {{- end }}
 {{- end -}}
 
-{{/* volumeMounts shared by the agent and the sidecars: host paths appear at the same path inside. */}}
+{{/* The agent's volumeMounts: host paths appear at the same path inside. */}}
 {{- define "cdh.volumeMounts" -}}
 {{- range (include "cdh.hostDirs" . | fromYamlArray) }}
 - name: {{ .name }}
@@ -85,4 +102,25 @@ core and event directories only when they lie outside it (the original chart all
 {{- define "cdh.extraEnv" -}}
 {{- $v := .Values.daemonset.extraEnvVars -}}
 {{- if kindIs "string" $v }}{{ tpl $v . }}{{ else }}{{ toYaml $v }}{{ end -}}
+{{- end -}}
+
+{{/*
+Sidecars' volumeMounts: the core and event directories only, never HOST_DIR itself. A sidecar that
+could write HOST_DIR could replace cdc.cjs or node, which the kernel runs as root at the next
+crash, and could read .env (S3 keys). Directories under HOST_DIR come in through subPath.
+*/}}
+{{- define "cdh.sidecarMounts" -}}
+{{- $d := .Values.daemonset -}}
+{{- range (list (list "core-dir" $d.coreDirectory) (list "event-dir" $d.eventDirectory)) }}
+{{- $name := index . 0 }}{{ $path := index . 1 | trimSuffix "/" }}{{ $root := $d.hostDirectory | trimSuffix "/" }}
+{{- if include "cdh.under" (list $path $root) }}
+{{- if eq $path $root }}{{ fail (printf "daemonset.sidecarContainers: %s is daemonset.hostDirectory itself; sidecars may not see it (it holds .env and the programs the kernel runs)" $name) }}{{ end }}
+- name: host-dir
+  mountPath: {{ $path | quote }}
+  subPath: {{ trimPrefix (printf "%s/" $root) $path | quote }}
+{{- else }}
+- name: {{ $name }}
+  mountPath: {{ $path | quote }}
+{{- end }}
+{{- end }}
 {{- end -}}

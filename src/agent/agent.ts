@@ -9,9 +9,11 @@ import { completePartialUpload } from './uploader/complete-partial.ts';
 import { checkSpoolSpace } from '../shared/spool-space.ts';
 import type { Logger } from '../shared/log.ts';
 import { compatNoOps, type AgentConfig } from './agent-config.ts';
-import { inClusterApi, type KubeApi } from './events/k8s-client.ts';
+import { inClusterApi, postEvent, type KubeApi } from './events/k8s-client.ts';
+import { checkExecMount, selfTest } from './install/host-checks.ts';
 import { processRecords } from './events/records.ts';
 import { AgentMetrics } from './health/metrics.ts';
+import { decideOnStop, type StopDecision } from './stop-decision.ts';
 import { readinessCheck } from './health/readiness.ts';
 import { startHealthServer, type HealthServer } from './health/server.ts';
 import { install, uninstall, type InstallResult } from './install/install.ts';
@@ -47,6 +49,8 @@ export class Agent {
   private readonly stops: (() => void)[] = [];
   private health: HealthServer | undefined;
   private kube: Promise<KubeApi | undefined> | undefined;
+  /** Set when a host check failed: the kernel cannot run the composer here (see host-checks.ts). */
+  hostProblem: string | undefined;
   readonly processRecords: () => Promise<void>;
 
   constructor(d: AgentDeps, opts: { followUp: boolean }) {
@@ -101,7 +105,51 @@ export class Agent {
     });
     const tokenSource = webIdentitySource(env);
     if (tokenSource) this.stops.push(keepTokenFresh(tokenSource, s.hostDir, config.tokenRefreshMs, log));
+    await this.checkHost();
     return result;
+  }
+
+  /**
+   * Proves the kernel can run what was installed; on failure restores the host's own core_pattern
+   * (its default handler beats a silent loss), stays not-Ready and posts an Event on this pod.
+   * The self-test needs the real kernel, so it runs only against the real /proc/sys.
+   */
+  private async checkHost(): Promise<void> {
+    const { config, log } = this.d;
+    const hostDir = config.shared.hostDir;
+    try {
+      await checkExecMount(hostDir);
+      if (this.procSys === '/proc/sys') {
+        const r = await selfTest(hostDir);
+        log.info({ event: 'HostSelfTestPassed', ...r }, 'the kernel ran the installed launcher from the host\'s view');
+      }
+      this.hostProblem = undefined;
+    } catch (e) {
+      const code = codeOf(e);
+      this.hostProblem = `${code}: ${describeError(e)}`;
+      log.error({ event: 'HostCheckFailed', code, err: describeError(e) }, 'the kernel cannot run the composer on this host; restoring the host\'s core_pattern');
+      await this.uninstall().catch((u) => log.error({ event: 'UninstallFailed', code: codeOf(u, 'CDC_UNINSTALL_FAILED'), err: describeError(u) }, 'uninstall failed'));
+      await this.postOwnEvent('HostCheckFailed', this.hostProblem);
+    }
+  }
+
+  /** A Warning Event on the agent's own pod (POD_NAME, POD_NAMESPACE, POD_UID from the chart). */
+  private async postOwnEvent(reason: string, message: string): Promise<void> {
+    const { env, log, config } = this.d;
+    if (!env.POD_NAME || !env.POD_NAMESPACE) return;
+    try {
+      const api = await this.kubeApi();
+      if (!api) return;
+      await postEvent(api, { pod: { name: env.POD_NAME, namespace: env.POD_NAMESPACE, uid: env.POD_UID ?? '' }, reason, message, type: 'Warning', node: config.nodeName, at: new Date() });
+    } catch (e) {
+      log.warn({ event: 'EventPostFailed', code: 'CDC_EVENT_FAILED', reason, err: describeError(e) }, 'could not post the Event on the agent pod');
+    }
+  }
+
+  /** On SIGTERM: whether this is an uninstall (restore the host) or a restart (keep capture). */
+  decideOnStop(): Promise<StopDecision> {
+    const { env, log } = this.d;
+    return decideOnStop({ daemonSet: env.DAEMONSET_NAME, namespace: env.POD_NAMESPACE, api: () => this.kubeApi(), log });
   }
 
   uninstall(): Promise<void> {
@@ -132,7 +180,7 @@ export class Agent {
     const s = this.d.config.shared;
     this.health = await startHealthServer({
       port, metrics: this.metrics,
-      ready: readinessCheck({ procSys: this.procSys, hostDir: s.hostDir, client: this.client, bucket: s.s3.bucket, cacheMs: this.d.config.readyCacheMs }),
+      ready: readinessCheck({ procSys: this.procSys, hostDir: s.hostDir, client: this.client, bucket: s.s3.bucket, cacheMs: this.d.config.readyCacheMs, hostProblem: () => this.hostProblem }),
     });
     this.d.log.info({ event: 'HealthServerStarted', port: this.health.port }, 'serving /healthz /readyz /metrics');
     return this.health.port;

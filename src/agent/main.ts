@@ -1,5 +1,6 @@
 // The agent's entry point (dist/agent.cjs). Commands:
-//   run (default)  install, sweep, watch, serve /healthz /readyz /metrics; SIGTERM -> uninstall
+//   run (default)  install, sweep, watch, serve /healthz /readyz /metrics; SIGTERM -> uninstall when
+//                  the DaemonSet is gone or being deleted, else keep capture (stop-decision.ts)
 //   install        install the composer and kernel settings, then exit
 //   remove         restore kernel settings and remove installed files (idempotent)
 //   sweep          one upload pass over the spool; exit 1 if a dump is still failing
@@ -27,7 +28,7 @@ async function main(): Promise<number> {
   switch (command) {
     case 'install':
       await agent.install();
-      return 0;
+      return agent.hostProblem ? 1 : 0;
     case 'remove':
       await agent.uninstall();
       return 0;
@@ -55,9 +56,13 @@ async function run(agent: Agent, log: ReturnType<typeof stdoutLogger>): Promise<
   })();
   const signal = await Promise.race([stopped, started.then(() => stopped)]);
   await started.catch(() => undefined); // an install cut short by the signal is undone below
-  log.info({ event: 'StopRequested', signal }, 'stopping: restoring the host first');
-  // Restore the host before anything else: after the grace period the kubelet sends SIGKILL.
-  await agent.uninstall().catch((e) => log.error({ event: 'UninstallFailed', code: codeOf(e, 'CDC_UNINSTALL_FAILED'), err: describeError(e) }, 'uninstall failed'));
+  log.info({ event: 'StopRequested', signal }, 'stopping');
+  // Decide and restore before anything else: after the grace period the kubelet sends SIGKILL.
+  if ((await agent.decideOnStop()) === 'uninstall') {
+    await agent.uninstall().catch((e) => log.error({ event: 'UninstallFailed', code: codeOf(e, 'CDC_UNINSTALL_FAILED'), err: describeError(e) }, 'uninstall failed'));
+  } else {
+    log.info({ event: 'CaptureKeptForNextAgent' }, 'restart or rolling update: core_pattern stays on the composer');
+  }
   await Promise.race([agent.stop(), new Promise((r) => setTimeout(r, STOP_GRACE_MS).unref())]);
   log.info({ event: 'AgentStopped' }, 'agent stopped');
   return 0;

@@ -129,7 +129,7 @@ function rateLimit(r: ConfigReader): { count: number; windowSec: number } | unde
 // The Rust original's agent wrote the composer's .env without the COMP_ prefix; an old .env must
 // keep working, so each COMP_ name falls back to its bare spelling.
 const BARE_ALIASES = ['LOG_LEVEL', 'IGNORE_CRIO', 'INCLUDE_PROC_INFO', 'CRIO_IMAGE_CMD', 'TIMEOUT', 'COMPRESSION',
-  'CORE_EVENTS', 'CORE_EVENT_DIR', 'FILENAME_TEMPLATE', 'POD_SELECTOR_LABEL'];
+  'CORE_EVENTS', 'CORE_EVENT_DIR', 'FILENAME_TEMPLATE', 'POD_SELECTOR_LABEL', 'LOG_LENGTH'];
 
 function withAliases(env: Env): Env {
   const out: Record<string, string | undefined> = { ...env };
@@ -176,7 +176,7 @@ export function loadConfig(rawEnv: Env): LoadedConfig {
     criEndpoint: r.string('CRIO_ENDPOINT', 'unix:///run/containerd/containerd.sock'),
     criTimeoutMs: r.int('COMP_CRI_TIMEOUT_MS', 1000, 50, 60000),
     podSelectorLabel: r.string('COMP_POD_SELECTOR_LABEL', ''),
-    logLength: r.int('LOG_LENGTH', 500, 0, 100000),
+    logLength: r.int('COMP_LOG_LENGTH', 500, 0, 100000),
     s3: Object.freeze({
       bucket: r.raw('S3_BUCKET_NAME'),
       region,

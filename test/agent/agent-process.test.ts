@@ -41,6 +41,8 @@ t.test('run: installs, serves health, uploads on inotify, uninstalls on SIGTERM'
   // Written as the composer writes it (temp + rename): a half-written record is never seen.
   await writeFileAtomic(rec, JSON.stringify({ version: 1, name: 'direct', zip: 'direct.zip', storage: 's3', bucket: b.name, key: 'direct.zip', pod: { name: 'p', namespace: 'n', uid: 'u' } }));
   await waitFor('record handled', () => !fs.existsSync(rec));
+  // The log line reaches us through a pipe, possibly after the unlink is visible.
+  await waitFor('EventSkipped logged', () => a.lines.some((l) => l.event === 'EventSkipped'), 5_000);
   t.ok(a.lines.some((l) => l.event === 'EventSkipped'));
   const metrics = await (await fetch(`${base}/metrics`)).text();
   t.match(metrics, /cdc_agent_dumps_uploaded_total\{kind="zip"\} 1/);
@@ -68,6 +70,20 @@ t.test('readyz says why when the bucket does not answer', async (t) => {
   t.match(await r.json(), { ready: false, reasons: [/HeadBucket/] });
   a.proc.kill('SIGTERM');
   await a.exited;
+});
+
+t.test('no bucket (spool only) is a valid install: Ready once core_pattern is ours', async (t) => {
+  const h = scratchHost();
+  t.teardown(h.cleanup);
+  const a = startAgent(['run'], h, {});
+  t.teardown(() => a.proc.kill('SIGKILL'));
+  await waitFor('health server', () => a.lines.some((l) => l.event === 'HealthServerStarted'));
+  const port = a.lines.find((l) => l.event === 'HealthServerStarted')!.port;
+  const r = await fetch(`http://127.0.0.1:${port}/readyz`);
+  t.equal(r.status, 200, JSON.stringify(await r.clone().json()));
+  t.match(await r.json(), { ready: true, reasons: [] });
+  a.proc.kill('SIGTERM');
+  t.equal(await a.exited, 0);
 });
 
 t.test('agent SIGKILLed mid-upload and restarted: the dump arrives whole, no upload left open', async (t) => {

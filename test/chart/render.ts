@@ -18,9 +18,10 @@ export const renderer = useHelm ? 'helm' : tool;
 
 export interface Rendered { status: number; stdout: string; stderr: string }
 
-export function renderRaw(args: string[]): Rendered {
+/** `helm template RELEASE chart -n observe ARGS` (release "cdh" unless a test names the seed's). */
+export function renderRaw(args: string[], release = 'cdh'): Rendered {
   const cmd = useHelm ? 'helm' : tool;
-  const argv = [...(useHelm ? ['template'] : []), 'cdh', chartDir, '-n', 'observe', ...args];
+  const argv = [...(useHelm ? ['template'] : []), release, chartDir, '-n', 'observe', ...args];
   const r = spawnSync(cmd, argv, { encoding: 'utf8', timeout: 180_000 });
   if (r.error) throw r.error;
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
@@ -34,9 +35,9 @@ export interface K8sObject {
 }
 
 /** Renders with the given values files (relative to chart/) and --set pairs; throws on failure. */
-export function render(valuesFiles: string[] = [], set: string[] = []): K8sObject[] {
-  const args = [...valuesFiles.flatMap((f) => ['-f', path.join(chartDir, f)]), ...set.flatMap((s) => ['--set', s])];
-  const r = renderRaw(args);
+export function render(valuesFiles: string[] = [], set: string[] = [], release?: string): K8sObject[] {
+  const args = [...valuesFiles.flatMap((f) => ['-f', path.resolve(chartDir, f)]), ...set.flatMap((s) => ['--set', s])]; // chart-relative or absolute
+  const r = renderRaw(args, release);
   if (r.status !== 0) throw new Error(`render ${args.join(' ')} failed:\n${r.stderr}`);
   const docs = parseAllDocuments(r.stdout);
   const out: K8sObject[] = [];

@@ -39,7 +39,7 @@ export function installComposer(env: Record<string, string>): InstalledComposer 
   const logFile = path.join(dir, 'composer.log');
   return {
     dir, launcher, coreDir, eventDir, logFile,
-    pattern: `|${launcher} -c=%c -e=%e -p=%p -s=%s -t=%t -h=%h -P=%P -u=%u -g=%g -D=%d -F=%F`,
+    pattern: `|${launcher} -c=%c -e=%e -p=%p -s=%s -t=%t -h=%h -P=%P -E=%E -u=%u -g=%g -D=%d -F=%F`,
     log() {
       try {
         return fs.readFileSync(logFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);

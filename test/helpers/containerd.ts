@@ -194,11 +194,11 @@ function hardCleanup(dir: string, socket: string, child: ChildProcess, podUids: 
 }
 
 /** rmdir the kubepods cgroups our pods created (cgroupfs driver), in every mounted hierarchy. */
-function removePodCgroups(podUids: Set<string>): void {
+export function removePodCgroups(podUids: Set<string>, qos = 'besteffort'): void {
   const roots = ['/sys/fs/cgroup', ...fs.readdirSync('/sys/fs/cgroup').map((c) => `/sys/fs/cgroup/${c}`)];
   for (const root of roots) {
-    for (const uid of podUids) rmdirTree(`${root}/kubepods/besteffort/pod${uid}`);
-    for (const d of [`${root}/kubepods/besteffort`, `${root}/kubepods`]) { try { fs.rmdirSync(d); } catch { /* shared or absent */ } }
+    for (const uid of podUids) rmdirTree(`${root}/kubepods/${qos}/pod${uid}`);
+    for (const d of [`${root}/kubepods/${qos}`, `${root}/kubepods`]) { try { fs.rmdirSync(d); } catch { /* shared or absent */ } }
   }
 }
 

@@ -1,5 +1,6 @@
-// The image cannot be built here (no Docker engine), so the Dockerfile is checked statically:
-// pinned bases, non-root user, COPY sources that exist, and the build script the tests run.
+// The Dockerfile's engine path (docker buildx runs the build stage), checked statically: pinned
+// bases, non-root user, COPY sources that exist, and the build script the tests run. The buildah
+// path (`npm run image`, which replaces the rootfs stage) is built and run in image-build.test.ts.
 import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -47,7 +48,10 @@ t.test('COPY sources exist and are not excluded by .dockerignore', async (t) => 
 t.test('the build stage runs the tested script and the pinned npm install', async (t) => {
   t.ok(lines.includes('RUN npm ci --no-audit --no-fund'), 'npm ci from the lockfile');
   t.ok(lines.some((l) => /^RUN node native-free\/build-image-root\.mjs \/rootfs --with-libs$/.test(l)), 'build-image-root.mjs');
-  t.ok(lines.some((l) => l === 'COPY --from=build /rootfs/ /'), 'final stage takes the script output');
+  t.ok(lines.some((l) => l === 'COPY --from=build /rootfs/ /'), 'the rootfs stage takes the script output');
+  const stages = lines.filter((l) => /^FROM /i.test(l));
+  t.equal(stages.at(-2), 'FROM scratch AS rootfs', 'a rootfs stage that --build-context rootfs=DIR can replace');
+  t.equal(lines.at(lines.indexOf(stages.at(-1) ?? '') + 1), 'COPY --from=rootfs / /', 'final stage takes only that tree');
   const pkg = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
   const base = resolve(froms[0] ?? '');
   t.match(base, new RegExp(`^node:${pkg.devDependencies['node']?.replace(/\./g, '\\.')}-`), 'base Node = the tested Node');

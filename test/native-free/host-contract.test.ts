@@ -9,8 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatEnvFile } from '../../src/shared/envfile.ts';
-import { launcherScript } from '../../src/agent/install/launcher.ts';
+import { kernelArgs, layHostDir } from '../helpers/host-layout.ts';
 import { spoolListing } from '../helpers/spool-listing.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -27,21 +26,6 @@ t.test('bundles load nothing native and nothing from node_modules', async (t) =>
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-/** Lays out HOST_DIR as the agent does, with .env pointing CORE_DIR/EVENT_DIR at temp dirs. */
-function hostDir(root: string): { home: string; coreDir: string; eventDir: string } {
-  const home = path.join(root, 'host');
-  const coreDir = path.join(root, 'cores');
-  const eventDir = path.join(root, 'events');
-  for (const d of [home, coreDir, eventDir]) fs.mkdirSync(d);
-  fs.copyFileSync(runtime, path.join(home, 'node'));
-  fs.chmodSync(path.join(home, 'node'), 0o755);
-  fs.copyFileSync(bundle, path.join(home, 'cdc.cjs'));
-  fs.writeFileSync(path.join(home, 'cdc'), launcherScript(home), { mode: 0o755 });
-  const env = { HOST_DIR: home, CORE_DIR: coreDir, EVENT_DIR: eventDir, COMP_IGNORE_CRIO: 'true', COMP_LOG_LEVEL: 'debug' };
-  fs.writeFileSync(path.join(home, '.env'), formatEnvFile(env), { mode: 0o600 });
-  return { home, coreDir, eventDir };
-}
-
 /** Runs the launcher like the kernel: `env -i` empties the environment (tap adds NODE_OPTIONS). */
 function crash(home: string, args: string[], core: Buffer): Promise<number | null> {
   const child = spawn('/usr/bin/env', ['-i', path.join(home, 'cdc'), ...args], { cwd: '/', stdio: ['pipe', 'ignore', 'ignore'] });
@@ -51,12 +35,6 @@ function crash(home: string, args: string[], core: Buffer): Promise<number | nul
     child.on('exit', (code) => resolve(code));
   });
 }
-
-const kernelArgs = (exe: string) => {
-  const now = Math.floor(Date.now() / 1000);
-  // %c "unlimited" as the kernel prints it; %P a live host process (ours): a host crash, no pod.
-  return ['-c=18446744073709551615', `-e=${exe}`, '-p=4242', '-s=11', `-t=${now}`, '-h=node-1', `-P=${process.pid}`];
-};
 
 function zipEntries(zip: string): { name: string; size: number }[] {
   const r = spawnSync('unzip', ['-Z', '-l', zip], { encoding: 'utf8' });
@@ -69,7 +47,7 @@ for (const [label, extra] of [['seed-compatible args', []], ['full core_pattern 
   t.test(`kernel-style run (${label}) stores a complete zip in CORE_DIR`, async (t) => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cdc-host-'));
     t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
-    const { home, coreDir, eventDir } = hostDir(root);
+    const { home, coreDir, eventDir } = layHostDir(root, { runtime, bundle });
     const core = Buffer.concat([randomBytes(3 << 20), Buffer.alloc(1 << 20)]); // incompressible + zeros
     const code = await crash(home, [...kernelArgs('segfaulter'), ...extra], core);
     const log = fs.existsSync(path.join(home, 'composer.log')) ? fs.readFileSync(path.join(home, 'composer.log'), 'utf8') : '(no composer.log)';

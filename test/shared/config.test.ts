@@ -23,6 +23,11 @@ t.test('seed names keep their meaning; bare .env names of the Rust agent too', a
   t.equal(config.ignoreCrio, true);
 });
 
+t.test('COMP_LOG_LENGTH, the original chart\'s name, is read and wins over the bare LOG_LENGTH', async (t) => {
+  t.equal(loadConfig({ COMP_LOG_LENGTH: '7' }).config.logLength, 7);
+  t.equal(loadConfig({ COMP_LOG_LENGTH: '7', LOG_LENGTH: '9' }).config.logLength, 7);
+});
+
 t.test('a bad optional value is named, and its default used', async (t) => {
   const { config, warnings } = loadConfig({ COMP_TIMEOUT: 'soon', COMP_CODEC: 'lzma', COMP_DIRECT_UPLOAD: 'maybe', COMP_PART_SIZE_MIB: '1' });
   t.equal(config.timeoutSec, 600);

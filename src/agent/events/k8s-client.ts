@@ -14,7 +14,7 @@ export interface KubeApi {
   dispatcher: Agent;
 }
 
-async function readToken(api: KubeApi): Promise<string> {
+export async function readToken(api: KubeApi): Promise<string> {
   return (await fs.readFile(api.tokenFile, 'utf8')).trim();
 }
 

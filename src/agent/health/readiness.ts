@@ -1,4 +1,5 @@
-// Readiness = the kernel pipes cores to our composer AND the bucket answers HeadBucket.
+// Readiness = the kernel pipes cores to our composer AND, when a bucket is configured, it answers
+// HeadBucket. No bucket is a valid install (dumps stay spooled in CORE_DIR), so it is Ready.
 // The HeadBucket answer is cached (readyCacheMs) so frequent probes never hammer S3.
 import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { describeError } from '../../shared/errors.ts';
@@ -6,11 +7,16 @@ import { isOurPattern } from '../install/core-pattern.ts';
 import { readSysctl, SYSCTLS } from '../install/sysctl.ts';
 import type { ReadyCheck } from './server.ts';
 
-export function readinessCheck(o: { procSys: string; hostDir: string; client: S3Client | undefined; bucket: string | undefined; cacheMs: number; now?: () => number }): () => Promise<ReadyCheck> {
+export function readinessCheck(o: {
+  procSys: string; hostDir: string; client: S3Client | undefined; bucket: string | undefined; cacheMs: number;
+  /** A failed host check (host-checks.ts): not Ready, whatever core_pattern says. */
+  hostProblem?: () => string | undefined; now?: () => number;
+}): () => Promise<ReadyCheck> {
   let cached: { at: number; error: string | undefined } | undefined;
   const now = o.now ?? Date.now;
   const bucketError = async (): Promise<string | undefined> => {
-    if (!o.client || !o.bucket) return 'S3_BUCKET_NAME is not set';
+    if (!o.bucket) return undefined;
+    if (!o.client) return `no S3 client for bucket ${o.bucket}`;
     if (cached && now() - cached.at < o.cacheMs) return cached.error;
     let error: string | undefined;
     try {
@@ -23,6 +29,8 @@ export function readinessCheck(o: { procSys: string; hostDir: string; client: S3
   };
   return async () => {
     const reasons: string[] = [];
+    const host = o.hostProblem?.();
+    if (host) reasons.push(host);
     const pattern = await readSysctl(o.procSys, SYSCTLS.corePattern).catch((e) => `unreadable: ${describeError(e)}`);
     if (!isOurPattern(pattern, o.hostDir)) reasons.push(`core_pattern is not ours: ${pattern.slice(0, 130)}`);
     const err = await bucketError();

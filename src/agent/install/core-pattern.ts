@@ -6,10 +6,11 @@ import { CdcError } from '../../shared/errors.ts';
 export const CORE_PATTERN_MAX_BYTES = 127;
 
 // The composer parses name=value pairs, so the order is free; this one keeps the Rust original's
-// flags first, so its pattern and ours read alike.
+// flags first, so its pattern and ours read alike. -E (the executable's path)
+// feeds {pathname}.
 const FLAGS: readonly (readonly [string, string])[] = [
   ['-c', '%c'], ['-e', '%e'], ['-p', '%p'], ['-s', '%s'], ['-t', '%t'], ['-h', '%h'],
-  ['-P', '%P'], ['-u', '%u'], ['-g', '%g'], ['-D', '%d'], ['-F', '%F'],
+  ['-P', '%P'], ['-E', '%E'], ['-u', '%u'], ['-g', '%g'], ['-D', '%d'], ['-F', '%F'],
 ];
 
 /**

@@ -1,38 +1,14 @@
-// Kubernetes Events for stored dumps, against a small local HTTPS fake of the API server
-// (real TLS with its own CA, so the service-account CA handling is exercised too).
+// Kubernetes Events for stored dumps, against the stand-in API server (test/helpers/api-server.ts:
+// real TLS with its own CA, so the service-account CA handling is exercised too).
 import t from 'tap';
 import fs from 'node:fs';
-import https from 'node:https';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
 import { inClusterApi } from '../../../src/agent/events/k8s-client.ts';
 import { processRecords, type RecordProcessorOptions } from '../../../src/agent/events/records.ts';
 import { AgentMetrics } from '../../../src/agent/health/metrics.ts';
 import { memoryLogger } from '../../helpers/memory-logger.ts';
 import { scratchHost } from '../../helpers/scratch-host.ts';
-
-interface Seen { method: string; url: string; auth: string; body: Record<string, any> }
-
-async function fakeApi(dir: string, status: (s: Seen) => number = () => 201) {
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'ca.crt')], { stdio: 'ignore' });
-  const seen: Seen[] = [];
-  const server = https.createServer({ key: fs.readFileSync(path.join(dir, 'key.pem')), cert: fs.readFileSync(path.join(dir, 'ca.crt')) }, (req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      seen.push({ method: req.method!, url: req.url!, auth: String(req.headers.authorization), body: JSON.parse(body) });
-      const code = status(seen.at(-1)!);
-      res.writeHead(code, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(code < 300 ? { kind: 'Event' } : { kind: 'Status', message: 'nope' }));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  fs.writeFileSync(path.join(dir, 'token'), 'sa-token\n');
-  const env = { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String((server.address() as AddressInfo).port) };
-  return { seen, env, close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) };
-}
+import { startApiServer } from '../../helpers/api-server.ts';
 
 function record(eventDir: string, name: string, storage: string, pod: unknown = { name: 'web-1', namespace: 'shop', uid: 'u-1' }) {
   fs.mkdirSync(eventDir, { recursive: true });
@@ -45,7 +21,8 @@ t.test('records become Events on the pod, in order of their storage', async (t) 
   const sa = path.join(h.root, 'sa');
   fs.mkdirSync(sa);
   let code = 201;
-  const api = await fakeApi(sa, () => code);
+  const api = await startApiServer(sa);
+  api.eventStatus = () => code;
   t.teardown(async () => { await api.close(); h.cleanup(); });
   const metrics = new AgentMetrics({ defaultMetrics: false });
   const mem = memoryLogger();
@@ -63,7 +40,7 @@ t.test('records become Events on the pod, in order of their storage', async (t) 
   t.equal(first!.method, 'POST');
   t.equal(first!.url, '/api/v1/namespaces/shop/events');
   t.match(await metrics.registry.metrics(), /cdc_agent_dumps_total\{storage="s3"\} 2/, 'direct-mode dumps (the pod one and the host crash) count in /metrics');
-  t.equal(first!.auth, 'Bearer sa-token');
+  t.equal(first!.auth, `Bearer ${api.token}`);
   t.match(first!.body, {
     apiVersion: 'v1', kind: 'Event', reason: 'CoreDumpStored', type: 'Warning',
     involvedObject: { kind: 'Pod', name: 'web-1', namespace: 'shop', uid: 'u-1' },
@@ -111,11 +88,8 @@ t.test('the service account token is read per post: a rotated token is used, and
   fs.mkdirSync(sa);
   const tokenFile = path.join(sa, 'token');
   // The API server accepts only the current token; the kubelet rotates the file meanwhile.
-  let current = 'Bearer sa-token';
-  const api = await fakeApi(sa, (s) => {
-    if (s.auth === current) return 201;
-    return 401;
-  });
+  const api = await startApiServer(sa);
+  const first = api.token;
   t.teardown(async () => { await api.close(); h.cleanup(); });
   const mem = memoryLogger();
   const kube = await inClusterApi(api.env, sa);
@@ -126,13 +100,13 @@ t.test('the service account token is read per post: a rotated token is used, and
   record(h.eventDir, 'one', 's3');
   await processRecords(o, new Set());
   fs.writeFileSync(tokenFile, 'rotated-1\n'); // rotation between two posts, same KubeApi
-  current = 'Bearer rotated-1';
+  api.token = 'rotated-1';
   record(h.eventDir, 'two', 's3');
   await processRecords(o, new Set());
-  t.same(api.seen.map((s) => s.auth), ['Bearer sa-token', 'Bearer rotated-1'], 'each post reads the file');
+  t.same(api.seen.map((s) => s.auth), [`Bearer ${first}`, 'Bearer rotated-1'], 'each post reads the file');
 
   // Rotation racing a post: the server already wants the new token when the old one arrives.
-  current = 'Bearer rotated-2';
+  api.token = 'rotated-2';
   const realRead = fs.promises.readFile;
   let reads = 0;
   t.teardown(() => { fs.promises.readFile = realRead; });

@@ -3,7 +3,7 @@ import { buildCorePattern, isOurPattern, CORE_PATTERN_MAX_BYTES } from '../../..
 
 t.test('the default HOST_DIR gets every flag', async (t) => {
   const { pattern, dropped } = buildCorePattern('/var/mnt/core-dump-handler');
-  t.equal(pattern, '|/var/mnt/core-dump-handler/cdc -c=%c -e=%e -p=%p -s=%s -t=%t -h=%h -P=%P -u=%u -g=%g -D=%d -F=%F');
+  t.equal(pattern, '|/var/mnt/core-dump-handler/cdc -c=%c -e=%e -p=%p -s=%s -t=%t -h=%h -P=%P -E=%E -u=%u -g=%g -D=%d -F=%F');
   t.same(dropped, []);
   t.ok(Buffer.byteLength(pattern) <= CORE_PATTERN_MAX_BYTES);
   t.ok(isOurPattern(pattern + '\n', '/var/mnt/core-dump-handler'));
@@ -11,7 +11,7 @@ t.test('the default HOST_DIR gets every flag', async (t) => {
 });
 
 t.test('a long HOST_DIR drops -F, then -D, then -p', async (t) => {
-  const base = '|/x/cdc -c=%c -e=%e -p=%p -s=%s -t=%t -h=%h -P=%P -u=%u -g=%g -D=%d -F=%F'.length; // with hostDir "/x"
+  const base = '|/x/cdc -c=%c -e=%e -p=%p -s=%s -t=%t -h=%h -P=%P -E=%E -u=%u -g=%g -D=%d -F=%F'.length; // with hostDir "/x"
   const dir = (len: number) => '/' + 'd'.repeat(len - 1);
   const oneDrop = buildCorePattern(dir(2 + (CORE_PATTERN_MAX_BYTES - base) + 1));
   t.same(oneDrop.dropped, ['-F']);
