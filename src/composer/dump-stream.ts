@@ -11,14 +11,12 @@ import type { CrashContext } from './crash-context.ts';
 import { coreSource, type CoreSource } from './core-source.ts';
 import { buildDumpInfo, type DumpInfo } from './dump-info.ts';
 import { coreEntryName, dumpInfoEntry, metadataEntries, procEntries } from './entries.ts';
-import { gcPacer } from './gc-pacer.ts';
+import { GC_EVERY_BYTES, gcPacer } from '../shared/gc-pacer.ts';
 import { openSink, type SinkResult } from './sinks/index.ts';
 import type { DumpTriage } from './triage/dump-triage.ts';
 import { deferSink } from './sinks/deferred.ts';
 import { createZipWriter, type ZipWriter } from './zip/index.ts';
 
-/** Core bytes between young-generation collections (see gc-pacer.ts). */
-const GC_EVERY_BYTES = 8 << 20;
 const METADATA = { codec: 'deflate', level: 6 } as const;
 
 export type Streamed =

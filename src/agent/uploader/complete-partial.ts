@@ -12,6 +12,7 @@ import type { Logger } from '../../shared/log.ts';
 import { CdcError, describeError } from '../../shared/errors.ts';
 import { completeUpload, isGone } from '../../shared/s3-commands.ts';
 import { PartUploader } from '../../shared/part-uploader.ts';
+import { GC_EVERY_BYTES, gcPacer } from '../../shared/gc-pacer.ts';
 import { dumpFiles, manifestInvalid, MANIFEST_SUFFIX, objectKey, openRegular, readManifest, type PartialUploadManifest } from '../../shared/spool/index.ts';
 
 /** Parts S3 holds for the upload, or null when the upload is gone. */
@@ -57,9 +58,11 @@ async function uploadRest(
       firstPartNumber: m.parts.length + 1, alreadyUploaded: have,
     });
     let read = 0;
+    const pace = gcPacer(GC_EVERY_BYTES);
     const chunks = m.restBytes > 0 ? rest.fh.createReadStream({ start: 0, end: m.restBytes - 1, highWaterMark: 1 << 20, autoClose: false }) : [];
     for await (const chunk of chunks as AsyncIterable<Buffer>) {
       read += chunk.length;
+      pace(chunk.length);
       if (!(await uploader.write(chunk))) throw uploader.failure!;
     }
     if (read !== m.restBytes) throw manifestInvalid(manifestPath, `short read of ${m.restFile}: ${read} of ${m.restBytes} bytes`);

@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import type { Logger } from '../../shared/log.ts';
 import { abortUpload, completeUpload, createUpload, type UploadTarget } from '../../shared/s3-commands.ts';
 import { PartUploader } from '../../shared/part-uploader.ts';
+import { GC_EVERY_BYTES, gcPacer } from '../../shared/gc-pacer.ts';
 
 export interface MultipartWriteStreamOptions extends UploadTarget {
   partSize: number;
@@ -19,6 +20,8 @@ export class MultipartWriteStream extends Writable {
   readonly #ac = new AbortController();
   #uploadId: string | null = null;
   #uploader: PartUploader | null = null;
+  // A 4 GiB zip read in 1 MiB chunks: collected as it goes, so the agent fits the original's 128Mi limit.
+  readonly #pace = gcPacer(GC_EVERY_BYTES);
   #completed = false;
   #settle!: { resolve: (v: { bucket: string; key: string; bytes: number; etag: string }) => void; reject: (e: Error) => void };
 
@@ -39,6 +42,7 @@ export class MultipartWriteStream extends Writable {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
+    this.#pace(chunk.length);
     this.#start()
       .then((u) => u.write(chunk))
       .then((ok) => cb(ok ? null : this.#uploader!.failure), (e: Error) => cb(e));

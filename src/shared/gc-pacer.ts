@@ -1,5 +1,5 @@
-// Keeps the composer's memory flat while a large core streams through. Every chunk of the core
-// becomes short-lived Buffers (stdin reads, compressed blocks, parts); V8 frees their memory only
+// Keeps memory flat while gigabytes stream through (the composer's core, the agent's uploads of
+// spooled zips). Every chunk becomes short-lived Buffers (reads, compressed blocks, parts); V8 frees their memory only
 // after a collection, which it schedules late for memory held outside its heap. A young-generation
 // collection every few MiB of core costs well under a millisecond and keeps that backlog small.
 import v8 from 'node:v8';
@@ -25,6 +25,9 @@ function loadGc(): GcFn | undefined {
  * Returns a counter to call with each chunk's size; collects every `everyBytes`. The gc function
  * (a new V8 context, a few ms) is made only when first needed: small cores never pay for it.
  */
+/** Bytes between young-generation collections: a few MiB, so the backlog stays small. */
+export const GC_EVERY_BYTES = 8 << 20;
+
 export function gcPacer(everyBytes: number): (bytes: number) => void {
   let since = 0;
   return (bytes) => {
