@@ -7,7 +7,7 @@ import type { ScratchHost } from './scratch-host.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 export const AGENT_SOURCE = path.join(ROOT, 'src/agent/main.ts');
-export const AGENT_BUNDLE = path.join(ROOT, 'dist/agent.cjs');
+export const AGENT_BUNDLE = path.join(process.env.CDC_TEST_DIST ?? path.join(ROOT, 'dist'), 'agent.cjs');
 
 export interface AgentChild { proc: ChildProcess; lines: Record<string, any>[]; exited: Promise<number | null> }
 

@@ -9,7 +9,9 @@ import { formatEnvFile } from '../../src/shared/envfile.ts';
 import { launcherScript } from '../../src/agent/install/launcher.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-export const BUNDLE = path.join(ROOT, 'dist/cdc.cjs');
+/** CDC_TEST_DIST runs the tests against another build (an older one, to see a fix's test fail). */
+export const DIST = process.env.CDC_TEST_DIST ?? path.join(ROOT, 'dist');
+export const BUNDLE = path.join(DIST, 'cdc.cjs');
 export const NODE = fs.realpathSync(path.join(ROOT, 'node_modules/.bin/node'));
 
 export interface InstalledComposer {
