@@ -148,4 +148,22 @@ t.test('a crash loop in one container: triaged, rate-limited after COMP_RATE_LIM
   t.match(listed[0], { namespace: 'e2e', pod: 'crashy', container: 'loop', image: TOOLS_IMAGE });
   const groups = jsonLines(await runCdh(['groups', '--json', '--pod', 'crashy', '--container', 'loop'], bucket.env));
   t.match(groups, [{ fingerprint: [...fingerprints][0], count: 20 }], 'cdh groups: one group of 20');
+  // show and get on a container dump: its pod, its log, and the core itself.
+  const { execFileSync, spawnSync } = await import('node:child_process');
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const id = full[0]!.split('-').slice(0, 5).join('-');
+  const shown = await runCdh(['show', id], bucket.env);
+  t.equal(shown.status, 0, shown.stderr);
+  t.match(shown.stdout, /pod: crashy[\s\S]*container: loop[\s\S]*crasher pid=\d+/, 'show: the pod, the container and its last log lines');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdh-cri-get-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const got = await runCdh(['get', id, '-o', dir], bucket.env);
+  t.equal(got.status, 0, got.stderr);
+  const base = full[0]!.replace(/\.zip$/, '');
+  const fromZip = path.join(dir, 'from-zip.core');
+  fs.writeFileSync(fromZip, zipEntry(saveTemp(await bucket.get(full[0]!)), `${base}.core`));
+  t.equal(spawnSync('cmp', [path.join(dir, `${base}.core`), fromZip]).status, 0, 'get: the core as the kernel gave it');
+  t.match(execFileSync('gdb', ['-batch', '-nx', '-ex', 'bt', '-c', path.join(dir, `${base}.core`)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }), /#0 /, 'gdb reads it');
 });
