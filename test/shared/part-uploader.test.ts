@@ -10,6 +10,7 @@ import { createS3Client } from '../../src/shared/s3-client.ts';
 import { createUpload } from '../../src/shared/s3-commands.ts';
 import { PartUploader } from '../../src/shared/part-uploader.ts';
 import { MultipartWriteStream } from '../../src/agent/uploader/multipart-stream.ts';
+import { fixedSchedule } from '../../src/shared/part-schedule.ts';
 
 const MiB = 1024 * 1024;
 const log = pino({ level: 'silent' });
@@ -23,7 +24,7 @@ t.test('MultipartWriteStream round-trips 40 MiB of random data in 5 MiB parts', 
   const b = await createTestBucket('mpu');
   t.teardown(() => b.destroy());
   const data = randomBytes(40 * MiB + 12345);
-  const out = new MultipartWriteStream({ client: b.client, bucket: b.name, key: 'big.zip', partSize: 5 * MiB, concurrency: 4, log });
+  const out = new MultipartWriteStream({ client: b.client, bucket: b.name, key: 'big.zip', schedule: fixedSchedule(5 * MiB), concurrency: 4, log });
   const started = process.hrtime.bigint();
   await pipeline(chunked(data, 64 * 1024), out);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -39,11 +40,11 @@ t.test('small objects (under one part) and large single chunks work', async (t) 
   const b = await createTestBucket('mpu');
   t.teardown(() => b.destroy());
   const small = randomBytes(1000);
-  const s = new MultipartWriteStream({ client: b.client, bucket: b.name, key: 'small', partSize: 5 * MiB, concurrency: 2, log });
+  const s = new MultipartWriteStream({ client: b.client, bucket: b.name, key: 'small', schedule: fixedSchedule(5 * MiB), concurrency: 2, log });
   await pipeline(Readable.from([small]), s);
   t.ok((await b.get('small')).equals(small));
   const big = randomBytes(11 * MiB); // one chunk holding two whole parts: uploaded as views
-  const l = new MultipartWriteStream({ client: b.client, bucket: b.name, key: 'onechunk', partSize: 5 * MiB, concurrency: 2, log });
+  const l = new MultipartWriteStream({ client: b.client, bucket: b.name, key: 'onechunk', schedule: fixedSchedule(5 * MiB), concurrency: 2, log });
   await pipeline(Readable.from([big]), l);
   t.ok((await b.get('onechunk')).equals(big));
 });
@@ -51,7 +52,7 @@ t.test('small objects (under one part) and large single chunks work', async (t) 
 t.test('destroying the stream aborts the upload', async (t) => {
   const b = await createTestBucket('mpu');
   t.teardown(() => b.destroy());
-  const s = new MultipartWriteStream({ client: b.client, bucket: b.name, key: 'x', partSize: 5 * MiB, concurrency: 2, log });
+  const s = new MultipartWriteStream({ client: b.client, bucket: b.name, key: 'x', schedule: fixedSchedule(5 * MiB), concurrency: 2, log });
   s.on('error', () => {}); // expected: the destroy reason
   await new Promise<void>((resolve) => s.write(randomBytes(6 * MiB), () => resolve()));
   s.destroy(new Error('test abort'));
@@ -68,7 +69,7 @@ for (const concurrency of [1, 3]) {
     const client = createS3Client({ ...b.config, endpoint: proxy.endpoint }, { maxAttempts: 2 });
     t.teardown(() => client.destroy());
     const uploadId = await createUpload({ client, bucket: b.name, key: 'cut' });
-    const u = new PartUploader({ client, bucket: b.name, key: 'cut', uploadId, partSize: 5 * MiB, concurrency, log });
+    const u = new PartUploader({ client, bucket: b.name, key: 'cut', uploadId, schedule: fixedSchedule(5 * MiB), concurrency, log });
     const data = randomBytes(33 * MiB);
     // Sequential parts: two get through, the third is cut. Parallel parts share the 12 MiB, so
     // any of them may be confirmed, in any order; only a contiguous prefix may count.
