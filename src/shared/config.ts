@@ -46,8 +46,8 @@ export interface Config {
   readonly uploadConcurrency: number;
   /** Part sizes of every upload, composer and agent alike (S3_MAX_PARTS, COMP_MEMORY_MIB). */
   readonly partSchedule: PartSchedule;
-  /** COMP_THREADS: compression threads at most (the cores the composer may use cap it further). */
-  readonly threadsCap: number;
+  /** COMP_THREADS: compression threads at most; the composer narrows it to the cores it may use. */
+  readonly threads: number;
   /** COMP_NICE: the composer's nice level (os.setPriority); 0 leaves it as the kernel started it. */
   readonly nice: number;
   /** COMP_MAX_CORE_MIB: the core entry is cut beyond this many bytes; Infinity when unset. */
@@ -199,7 +199,7 @@ export function loadConfig(rawEnv: Env): LoadedConfig {
     partSizeBytes: memory.schedule.firstBytes,
     uploadConcurrency: memory.uploadConcurrency,
     partSchedule: memory.schedule,
-    threadsCap: r.int('COMP_THREADS', DEFAULT_THREADS, 1, 1024),
+    threads: r.int('COMP_THREADS', DEFAULT_THREADS, 1, 1024),
     nice: r.int('COMP_NICE', DEFAULT_NICE, -20, 19),
     maxCoreBytes: maxCore === 0 ? Infinity : maxCore * MiB,
     earlyBufferBytes: r.int('COMP_EARLY_BUFFER_MIB', 16, 1, 1024) * MiB,

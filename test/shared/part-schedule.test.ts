@@ -1,5 +1,5 @@
 // The part schedule and the memory plan: pure arithmetic, checked from 1 byte to S3's 5 TiB.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { capacityBytes, fixedSchedule, partBytes, partsFor, scheduleProblem, type PartSchedule } from '../../src/shared/part-schedule.ts';
 import { blocksInFlight, partsInFlight, planMemory } from '../../src/shared/memory-plan.ts';
 import { MAX_OBJECT_BYTES, MAX_PART_BYTES, MIN_PART_BYTES } from '../../src/shared/s3-limits.ts';
@@ -21,7 +21,7 @@ function cut(s: PartSchedule, bytes: number): number[] {
   return sizes;
 }
 
-function checkCut(t: typeof import("tap").default, s: PartSchedule, bytes: number): void {
+function checkCut(t: Test, s: PartSchedule, bytes: number): void {
   const sizes = cut(s, bytes);
   const sum = sizes.reduce((a, b) => a + b, 0);
   const short = sizes.slice(0, -1).filter((x) => x < MIN_PART_BYTES).length;

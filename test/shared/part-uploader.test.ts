@@ -7,7 +7,7 @@ import pino from 'pino';
 import { createTestBucket } from '../helpers/s3.ts';
 import { startTcpProxy } from '../helpers/tcp-proxy.ts';
 import { createS3Client } from '../../src/shared/s3-client.ts';
-import { createUpload } from '../../src/shared/s3-commands.ts';
+import { abortUpload, completeUpload, createUpload } from '../../src/shared/s3-commands.ts';
 import { PartUploader } from '../../src/shared/part-uploader.ts';
 import { MultipartWriteStream } from '../../src/agent/uploader/multipart-stream.ts';
 import { fixedSchedule } from '../../src/shared/part-schedule.ts';
@@ -86,3 +86,28 @@ for (const concurrency of [1, 3]) {
     t.ok(Buffer.concat([...back.buffers]).equals(data.subarray(back.confirmedBytes, off)), 'the rest is exactly the unconfirmed bytes');
   });
 }
+
+t.test('parts grow as the schedule says, within the memory budget; past S3_MAX_PARTS is a coded failure', async (t) => {
+  const b = await createTestBucket('mpu');
+  t.teardown(() => b.destroy());
+  const uploadId = await createUpload({ client: b.client, bucket: b.name, key: 'grow' });
+  // maxParts 10: a size step every part (5, 10, 10, ... MiB); a budget of two 10 MiB parts.
+  const schedule = { firstBytes: 5 * MiB, maxBytes: 10 * MiB, maxParts: 10 };
+  const u = new PartUploader({ client: b.client, bucket: b.name, key: 'grow', uploadId, schedule, concurrency: 4, budgetBytes: 20 * MiB, log });
+  const data = randomBytes(37 * MiB);
+  for (let off = 0; off < data.length; off += 300 * 1024) t.ok(await u.write(data.subarray(off, off + 300 * 1024)) || t.fail('write failed'));
+  t.ok(await u.flush());
+  t.same(u.parts().map((p) => p.size / MiB), [5, 10, 10, 10, 2]);
+  await completeUpload({ client: b.client, bucket: b.name, key: 'grow' }, uploadId, u.parts());
+  t.ok((await b.get('grow')).equals(data), 'content is byte-identical');
+
+  const id2 = await createUpload({ client: b.client, bucket: b.name, key: 'over' });
+  const few = new PartUploader({ client: b.client, bucket: b.name, key: 'over', uploadId: id2, schedule: { ...schedule, maxParts: 2 }, concurrency: 2, log });
+  let ok = true;
+  for (let off = 0; ok && off < data.length; off += MiB) ok = await few.write(data.subarray(off, off + MiB));
+  t.notOk(ok && (await few.flush()), 'a third part is refused');
+  t.match(few.failure, { code: 'CDC_S3_PART_LIMIT' });
+  const back = await few.unconfirmed();
+  t.equal(back.confirmedBytes, 15 * MiB, 'the two parts S3 has: 5 + 10 MiB');
+  await abortUpload({ client: b.client, bucket: b.name, key: 'over' }, id2, log);
+});
