@@ -10,7 +10,8 @@ import type { RunContext, Sample, Scenario } from './types.ts';
 
 const RLIM_INFINITY = '18446744073709551615'; // what the kernel prints for %c when unlimited
 
-export function composerScenario(id: string, title: string, env: Record<string, string>, mode: 'direct' | 'spool'): Scenario {
+/** `prefix`: a command the composer runs under, e.g. `taskset -c 0` (the scaling rows). */
+export function composerScenario(id: string, title: string, env: Record<string, string>, mode: 'direct' | 'spool', prefix = ''): Scenario {
   let inst: InstalledComposer | undefined;
   return {
     id, title, group: 'composer', usesS3: mode === 'direct',
@@ -22,7 +23,7 @@ export function composerScenario(id: string, title: string, env: Record<string, 
       const logLines = inst.log().length;
       // $$ (the shell) stands in for the crashed pid: a live process whose /proc can be read.
       const flags = `-c=${RLIM_INFINITY} -e=bench -p=$$ -s=11 -t=$(date +%s) -h=bench -P=$$`;
-      const cost = measureShell(ctx.tools.measure, `cd / && cat ${sh(ctx.core.path)} | env -i ${sh(inst.launcher)} ${flags}`);
+      const cost = measureShell(ctx.tools.measure, `cd / && cat ${sh(ctx.core.path)} | ${prefix ? `${prefix} ` : ''}env -i ${sh(inst.launcher)} ${flags}`);
       const log = inst.log().slice(logLines);
       const finished = log.find((l) => l.event === 'DumpFinished');
       const drained = log.find((l) => l.event === 'CoreDrained');
