@@ -34,8 +34,9 @@ export interface CoreSource {
 /**
  * `observe` sees every chunk read from stdin, in order (the triage reader: a passive observer).
  * `maxBytes` (COMP_MAX_CORE_MIB): the entry holds at most this much; the rest is dropped.
+ * `releaseBufferBytes` (COMP_RELEASE_BUFFER_MIB): core bytes read ahead of the compressor.
  */
-export function coreSource(stdin: Readable, limit: bigint | undefined, onBytes: (n: number) => void = () => {}, observe?: (chunk: Buffer) => void, maxBytes = Infinity): CoreSource {
+export function coreSource(stdin: Readable, limit: bigint | undefined, onBytes: (n: number) => void = () => {}, observe?: (chunk: Buffer) => void, maxBytes = Infinity, releaseBufferBytes = 0): CoreSource {
   const stats: CoreStats = { bytes: 0, seenBytes: 0, truncated: false, truncatedReason: undefined, drainedAt: undefined };
   const max = limit === undefined || limit > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(limit);
   let resolveDrained!: () => void;
@@ -60,7 +61,10 @@ export function coreSource(stdin: Readable, limit: bigint | undefined, onBytes: 
     cut.end();
   };
   const cut = new Transform({
-    highWaterMark: 1 << 20,
+    writableHighWaterMark: 1 << 20,
+    // COMP_RELEASE_BUFFER_MIB: this much of the core may wait here for the compressor, so a core
+    // that fits is read at pipe speed and the crashed process released before compression ends.
+    readableHighWaterMark: Math.max(1 << 20, releaseBufferBytes),
     transform(chunk: Buffer, _enc, cb) {
       onBytes(chunk.length);
       observe?.(chunk);

@@ -96,7 +96,7 @@ async function drainCore(core: CoreSource): Promise<{ storedBytes: number; crc32
 export async function streamDump(ctx: CrashContext, config: Config, log: Logger, stdin: Readable, deadline: AbortSignal, signal: AbortSignal, triage: DumpTriage): Promise<Streamed> {
   // The core flows first; the sink (SDK load + CreateMultipartUpload, or the spool file) opens
   // once the core is read or COMP_EARLY_BUFFER_MIB of zip is waiting (see sinks/deferred.ts).
-  const core = coreSource(stdin, config.ignoreRlimit ? undefined : ctx.args.rlimitCore, gcPacer(GC_EVERY_BYTES), triage.observe, config.maxCoreBytes);
+  const core = coreSource(stdin, config.ignoreRlimit ? undefined : ctx.args.rlimitCore, gcPacer(GC_EVERY_BYTES), triage.observe, config.maxCoreBytes, config.memory.releaseBufferBytes);
   const sink = deferSink(() => openSink({ config, name: ctx.name, log, metadata: triage.metadata }), config.earlyBufferBytes, core.drained);
   const zip = createZipWriter({ threads: config.threads, blockBudgetBytes: config.memory.blockBudgetBytes });
 

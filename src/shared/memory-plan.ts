@@ -14,6 +14,8 @@ export const DEFAULT_UPLOAD_CONCURRENCY = 4;
 
 export interface MemoryPlan {
   readonly memoryBytes: number;
+  /** COMP_RELEASE_BUFFER_MIB: core bytes read ahead of the compressor, taken first. */
+  readonly releaseBufferBytes: number;
   /** Part buffers, in flight or being filled, stay within this. */
   readonly partBudgetBytes: number;
   /** Compression blocks (input and output) in flight stay within this. */
@@ -26,24 +28,28 @@ export interface MemoryPlan {
 export interface MemoryOverrides {
   readonly partSizeMiB?: number | undefined;
   readonly uploadConcurrency?: number | undefined;
+  readonly releaseBufferMiB?: number | undefined;
 }
 
 /**
- * A quarter of the memory for compression blocks, the rest for parts. The largest part is half the
+ * The release buffer first (0 unless set), then a quarter of the rest for compression blocks and
+ * the remainder for parts. The largest part is half the
  * part budget (one uploading while the next fills); parts double from the first up to it.
  */
 export function planMemory(memoryMiB: number, maxParts: number, o: MemoryOverrides = {}): MemoryPlan {
   const memoryBytes = memoryMiB * MiB;
-  const blockBudgetBytes = Math.max(4 * MiB, Math.floor(memoryBytes / 4));
+  const releaseBufferBytes = Math.min((o.releaseBufferMiB ?? 0) * MiB, Math.floor(memoryBytes / 2));
+  const rest = memoryBytes - releaseBufferBytes;
+  const blockBudgetBytes = Math.max(4 * MiB, Math.floor(rest / 4));
   const uploadConcurrency = o.uploadConcurrency ?? DEFAULT_UPLOAD_CONCURRENCY;
-  let partBudgetBytes = Math.max(2 * MIN_PART_BYTES, memoryBytes - blockBudgetBytes);
+  let partBudgetBytes = Math.max(2 * MIN_PART_BYTES, rest - blockBudgetBytes);
   const firstBytes = o.partSizeMiB !== undefined
     ? o.partSizeMiB * MiB
     : Math.max(MIN_PART_BYTES, Math.min(DEFAULT_FIRST_PART_MIB * MiB, Math.floor(partBudgetBytes / 2 / MiB) * MiB));
   // An explicit part size and concurrency are honoured even where they exceed the budget.
   if (o.partSizeMiB !== undefined && o.uploadConcurrency !== undefined) partBudgetBytes = Math.max(partBudgetBytes, firstBytes * (uploadConcurrency + 1));
   const maxBytes = Math.min(MAX_PART_BYTES, Math.max(firstBytes, Math.floor(partBudgetBytes / 2 / MiB) * MiB));
-  return { memoryBytes, partBudgetBytes, blockBudgetBytes, schedule: { firstBytes, maxBytes, maxParts }, uploadConcurrency };
+  return { memoryBytes, releaseBufferBytes, partBudgetBytes, blockBudgetBytes, schedule: { firstBytes, maxBytes, maxParts }, uploadConcurrency };
 }
 
 /** Parts of `partSize` that may be in flight within `budgetBytes`, one more being filled. */

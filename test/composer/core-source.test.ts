@@ -142,3 +142,18 @@ t.test('COMP_MAX_CORE_MIB: the entry ends at the cap; the rest is still read to 
   await buffer(c2.stream);
   t.equal(c2.stats.truncatedReason, 'part_limit');
 });
+
+t.test('COMP_RELEASE_BUFFER_MIB: a core that fits is read to the end while nothing consumes it; without, the writer waits', async (t) => {
+  const { file, data } = coreFile(t, 6 * MiB);
+  const w = writer(t, 'cat', [file]);
+  const core = coreSource(w.stdin, undefined, () => {}, undefined, Infinity, 8 * MiB);
+  await Promise.race([core.drained, new Promise((_, reject) => setTimeout(() => reject(new Error('not drained')), 5000))]);
+  t.equal(core.stats.seenBytes, data.length, 'all read, the compressor not yet started');
+  t.ok((await buffer(core.stream)).equals(data), 'and then handed on whole');
+  const w2 = writer(t, 'cat', [file]);
+  const held = coreSource(w2.stdin, undefined);
+  await new Promise((r) => setTimeout(r, 300));
+  t.equal(held.stats.drainedAt, undefined, 'no buffer: the writer is held until the core is consumed');
+  t.ok(held.stats.seenBytes < data.length, `${held.stats.seenBytes} of ${data.length} bytes read`);
+  await buffer(held.stream);
+});

@@ -1,6 +1,6 @@
 // Growing parts against the real RGW: a core over 1 GiB stored whole within a low S3_MAX_PARTS
 // (parts grow as the schedule says), a core that cannot fit cut at a point chosen in time, never
-// failed at the last part; and COMP_MAX_CORE_MIB, the rest drained unstored.
+// failed at the last part; COMP_MAX_CORE_MIB, the rest drained unstored; the release buffer.
 import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -85,4 +85,17 @@ t.test('COMP_MAX_CORE_MIB: the core entry ends at the cap, dump-info says so and
   t.match(unzipTest(file), /No errors detected/);
   t.match(info, { core_bytes: 10 * MiB, core_seen_bytes: 64 * MiB, core_truncated: true, core_truncated_reason: 'max_core_size' });
   t.equal(info.core_crc32, await crcOf(10 * MiB), 'the first 10 MiB, exactly');
+});
+
+t.test('COMP_RELEASE_BUFFER_MIB out of COMP_MEMORY_MIB: the dump is still stored whole', async (t) => {
+  const b = await createTestBucket('parts');
+  const dir = t.testdir();
+  t.teardown(() => b.destroy());
+  const c = installComposer({ ...b.env, COMP_MEMORY_MIB: '128', COMP_RELEASE_BUFFER_MIB: '64' });
+  t.teardown(() => c.remove());
+  const r = await runComposer(c.launcher, ARGS, mixedData(96 * MiB));
+  t.equal(r.code, 0);
+  const { file, info } = await download(b, dir);
+  t.match(unzipTest(file), /No errors detected/);
+  t.match(info, { core_bytes: 96 * MiB, core_seen_bytes: 96 * MiB, core_truncated: false, core_crc32: await crcOf(96 * MiB) });
 });

@@ -79,6 +79,11 @@ t.test('S3_MAX_PARTS and the older knobs', async (t) => {
   const { warnings } = loadConfig({ S3_MAX_PARTS: '20000', COMP_MEMORY_MIB: '1' });
   t.equal(warnings.length, 2);
   t.equal(loadConfig({ COMP_MEMORY_MIB: '256' }).config.memory.blockBudgetBytes, 64 * MiB);
+  // The release buffer comes out of the same setting, first, and at most half of it.
+  const rel = loadConfig({ COMP_MEMORY_MIB: '128', COMP_RELEASE_BUFFER_MIB: '64' }).config.memory;
+  t.same({ release: rel.releaseBufferBytes, blocks: rel.blockBudgetBytes, parts: rel.partBudgetBytes }, { release: 64 * MiB, blocks: 16 * MiB, parts: 48 * MiB });
+  t.equal(loadConfig({ COMP_RELEASE_BUFFER_MIB: '1000' }).config.memory.releaseBufferBytes, 32 * MiB);
+  t.equal(loadConfig({}).config.memory.releaseBufferBytes, 0);
 });
 
 t.test('blocks in flight follow the threads, within the block budget', async (t) => {
