@@ -32,8 +32,9 @@ export function composerScenario(id: string, title: string, env: Record<string, 
       if (drained?.bytes !== ctx.core.bytes) throw new Error(`${id}: composer read ${String(drained?.bytes)} of ${ctx.core.bytes} bytes`);
       let outBytes: number;
       if (mode === 'direct') {
-        const objs = await ctx.s3.objects();
-        if (objs.length !== 1) throw new Error(`${id}: ${objs.length} objects in the bucket, wanted 1`);
+        // The dump's zip; the summary object beside it (cdh-index/, src/shared/dump-summary.ts) is not counted.
+        const objs = (await ctx.s3.objects()).filter((o) => o.key.endsWith('.zip'));
+        if (objs.length !== 1) throw new Error(`${id}: ${objs.length} zips in the bucket, wanted 1`);
         outBytes = objs[0]!.size;
       } else {
         const zips = fs.readdirSync(inst.coreDir).filter((f) => f.endsWith('.zip'));
