@@ -29,8 +29,12 @@ import cdcDeflate from './scenarios/composer-direct-deflate.ts';
 import cdcDeflateNoTriage from './scenarios/composer-direct-deflate-notriage.ts';
 import cdcZstd from './scenarios/composer-direct-zstd.ts';
 import cdcSpool from './scenarios/composer-spool.ts';
+import { cdcDeflateOneCore, cdcDeflateTwoCores } from './scenarios/composer-cores.ts';
+import { cdcEarly64, cdcEarly256 } from './scenarios/composer-early-buffer.ts';
+import { cdcRelease64, cdcRelease256 } from './scenarios/composer-release-buffer.ts';
 
-const ALL: Scenario[] = [cat, gzip, pigz, zstd, gzipRclone, pigzRclone, rclone, design, cdcStore, cdcDeflate, cdcDeflateNoTriage, cdcZstd, cdcSpool];
+const ALL: Scenario[] = [cat, gzip, pigz, zstd, gzipRclone, pigzRclone, rclone, design, cdcStore, cdcDeflate, cdcDeflateNoTriage, cdcZstd, cdcSpool,
+  cdcDeflateOneCore, cdcDeflateTwoCores, cdcEarly64, cdcEarly256, cdcRelease64, cdcRelease256];
 const GiB = 2 ** 30;
 
 const log = (s: string) => console.log(s);

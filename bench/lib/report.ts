@@ -83,6 +83,7 @@ export function renderReport(r: ReportInput): { markdown: string; verdicts: stri
   speed('direct deflate-1 >= 1.0x `pigz -1 -p2 | rclone rcat`', 'cdc-deflate-1', 'pigz|rclone', 1.0);
   speed('direct zstd >= 3x `gzip -1 | rclone rcat`', 'cdc-zstd-1', 'gzip|rclone', 3.0);
   speed('direct store >= 1.1x `rclone rcat`', 'cdc-store', 'rclone', 1.1);
+  speed('deflate-1 on 2 cores >= 1.7x on 1 core (taskset)', 'cdc-deflate-1-2cores', 'cdc-deflate-1-1core', 1.7);
   const composerCells = r.cells.filter((c) => c.sizeMiB === big && c.scenario.group === 'composer');
   const rss = Math.max(...composerCells.map((c) => Math.max(...c.samples.map((s) => (s.composerRssKiB ?? s.maxRssKiB) / 1024))));
   judge('composer peak RSS <= 128 MiB at 4 GiB', composerCells.length ? rss <= 128 : undefined,

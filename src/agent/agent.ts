@@ -61,7 +61,7 @@ export class Agent {
       this.client = createS3Client(s.s3, { maxAttempts: 2, requestTimeoutMs: 120_000 });
       this.uploader = new Uploader({
         coreDir: s.coreDir, bucket: s.s3.bucket, keyPrefix: s.s3.keyPrefix,
-        partSizeBytes: s.partSizeBytes, queueSize: s.uploadConcurrency, minFileAgeMs: d.config.minFileAgeMs,
+        schedule: s.partSchedule, queueSize: s.uploadConcurrency, minFileAgeMs: d.config.minFileAgeMs,
         client: this.client, log: d.log, metrics: this.metrics, retry: new RetryPolicy(d.config.retry),
         completePartial: (client, file, log) => completePartialUpload(client, file, log, { bucket: s.s3.bucket, keyPrefix: s.s3.keyPrefix }),
         spoolCheck: (dir) => checkSpoolSpace(dir, { maxBytes: s.spoolMaxBytes, minFreeBytes: s.spoolMinFreeBytes }),

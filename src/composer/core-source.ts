@@ -1,13 +1,19 @@
 // The core on stdin, counted, and cut when it must stop: at RLIMIT_CORE, or when COMP_TIMEOUT runs
 // out. Once cut, stdin is closed: the kernel then stops writing and releases the crashed process
 // at once, and the core entry ends with what was read (dump-info says so, and why).
+// Over COMP_MAX_CORE_MIB, or where the upload's part limit is near, the entry is cut too, but the
+// rest is still read (at pipe speed: nothing is compressed or stored) and shown to the observer,
+// so triage sees the whole core and the kernel is never left writing into a closed pipe.
 import { Transform, type Readable } from 'node:stream';
 
 /** Why the core entry holds less than the kernel would have sent. */
-export type TruncatedReason = 'rlimit_core' | 'timeout' | 'short_read';
+export type TruncatedReason = 'rlimit_core' | 'timeout' | 'short_read' | 'max_core_size' | 'part_limit';
 
 export interface CoreStats {
+  /** Bytes in the core entry. */
   bytes: number;
+  /** Bytes read from stdin: more than `bytes` once the entry was cut by drop(). */
+  seenBytes: number;
   truncated: boolean;
   truncatedReason: TruncatedReason | undefined;
   /** performance.now() when stdin was fully read or closed: the crashed process is free from then on. */
@@ -21,11 +27,17 @@ export interface CoreSource {
   drained: Promise<void>;
   /** Stops reading now: the core entry ends here. No-op once stdin is drained. */
   cut(reason: TruncatedReason): void;
+  /** The core entry ends here; the rest is read and observed but not stored. */
+  drop(reason: TruncatedReason): void;
 }
 
-/** `observe` sees every chunk read from stdin, in order (the triage reader: a passive observer). */
-export function coreSource(stdin: Readable, limit: bigint | undefined, onBytes: (n: number) => void = () => {}, observe?: (chunk: Buffer) => void): CoreSource {
-  const stats: CoreStats = { bytes: 0, truncated: false, truncatedReason: undefined, drainedAt: undefined };
+/**
+ * `observe` sees every chunk read from stdin, in order (the triage reader: a passive observer).
+ * `maxBytes` (COMP_MAX_CORE_MIB): the entry holds at most this much; the rest is dropped.
+ * `releaseBufferBytes` (COMP_RELEASE_BUFFER_MIB): core bytes read ahead of the compressor.
+ */
+export function coreSource(stdin: Readable, limit: bigint | undefined, onBytes: (n: number) => void = () => {}, observe?: (chunk: Buffer) => void, maxBytes = Infinity, releaseBufferBytes = 0): CoreSource {
+  const stats: CoreStats = { bytes: 0, seenBytes: 0, truncated: false, truncatedReason: undefined, drainedAt: undefined };
   const max = limit === undefined || limit > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(limit);
   let resolveDrained!: () => void;
   const drained = new Promise<void>((resolve) => (resolveDrained = resolve));
@@ -35,20 +47,30 @@ export function coreSource(stdin: Readable, limit: bigint | undefined, onBytes: 
   };
   stdin.once('end', markDrained);
   stdin.once('close', markDrained);
-  const stop = (reason: TruncatedReason) => {
+  let dropping = false;
+  const mark = (reason: TruncatedReason) => {
     stats.truncated = true;
-    stats.truncatedReason = reason;
+    stats.truncatedReason ??= reason; // the first reason is the one that cut the entry
+  };
+  const drop = (reason: TruncatedReason) => { mark(reason); dropping = true; };
+  const stop = (reason: TruncatedReason) => {
+    mark(reason);
     stdin.unpipe(cut);
     stdin.destroy();
     markDrained();
     cut.end();
   };
   const cut = new Transform({
-    highWaterMark: 1 << 20,
+    writableHighWaterMark: 1 << 20,
+    // COMP_RELEASE_BUFFER_MIB: this much of the core may wait here for the compressor, so a core
+    // that fits is read at pipe speed and the crashed process released before compression ends.
+    readableHighWaterMark: Math.max(1 << 20, releaseBufferBytes),
     transform(chunk: Buffer, _enc, cb) {
       onBytes(chunk.length);
       observe?.(chunk);
-      const room = max - stats.bytes;
+      stats.seenBytes += chunk.length;
+      if (dropping) { cb(); return; }
+      const room = Math.min(max, maxBytes) - stats.bytes;
       if (chunk.length <= room) {
         stats.bytes += chunk.length;
         cb(null, chunk);
@@ -56,7 +78,8 @@ export function coreSource(stdin: Readable, limit: bigint | undefined, onBytes: 
       }
       stats.bytes += Math.max(0, room);
       cb(null, room > 0 ? chunk.subarray(0, room) : undefined);
-      stop('rlimit_core');
+      if (max <= maxBytes) stop('rlimit_core');
+      else drop('max_core_size');
     },
   });
   if (max === 0) stop('rlimit_core');
@@ -70,6 +93,9 @@ export function coreSource(stdin: Readable, limit: bigint | undefined, onBytes: 
     drained,
     cut(reason) {
       if (stats.drainedAt === undefined && !cut.writableEnded) stop(reason);
+    },
+    drop(reason) {
+      if (stats.drainedAt === undefined && !cut.writableEnded && !dropping) drop(reason);
     },
   };
 }

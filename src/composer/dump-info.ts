@@ -17,6 +17,8 @@ export const TOOL_VERSION = '0.1.0';
 export interface CoreOutcome {
   readonly entryName: string;
   readonly coreBytes: number;
+  /** Bytes read from the kernel: more than coreBytes when the entry was cut and the rest drained. */
+  readonly seenBytes: number;
   readonly storedBytes: number;
   readonly crc32: number;
   readonly truncated: boolean;
@@ -54,6 +56,7 @@ export function buildDumpInfo(ctx: CrashContext, core: CoreOutcome, triage?: Tri
     exe_path: ctx.proc?.exe ?? null,
     cmdline: ctx.proc?.cmdline ?? null,
     core_bytes: core.coreBytes,
+    core_seen_bytes: core.seenBytes,
     core_stored_bytes: core.storedBytes,
     // For zstd the zip entry holds the compressed frame, so its CRC is not the core's.
     core_crc32: core.codec === 'zstd' ? null : core.crc32,

@@ -16,8 +16,22 @@ import { openSink, type SinkResult } from './sinks/index.ts';
 import type { DumpTriage } from './triage/dump-triage.ts';
 import { deferSink } from './sinks/deferred.ts';
 import { createZipWriter, type ZipWriter } from './zip/index.ts';
+import { capacityBytes } from '../shared/part-schedule.ts';
 
 const METADATA = { codec: 'deflate', level: 6 } as const;
+/** Zip bytes after the core entry is cut: blocks still compressing, crash.json, dump-info, the directory. */
+const TAIL_RESERVE_BYTES = 16 << 20;
+
+/**
+ * The zip size at which the core entry is cut so the zip still fits the store's part limit
+ * (S3_MAX_PARTS, parts growing as the schedule says): decided as the zip grows, never at the last
+ * part. A spooled zip is uploaded by the agent with the same schedule, so the limit holds for it
+ * too; without S3 there is none.
+ */
+export function zipCutBytes(config: Config): number {
+  if (!config.s3.bucket) return Infinity;
+  return capacityBytes(config.partSchedule) - config.memory.blockBudgetBytes - TAIL_RESERVE_BYTES;
+}
 
 export type Streamed =
   | { readonly ok: true; readonly result: SinkResult; readonly dumpInfo: DumpInfo }
@@ -33,7 +47,7 @@ async function writeZip(zip: ZipWriter, ctx: CrashContext, core: CoreSource, con
     ? await drainCore(core) // over COMP_RATE_LIMIT: read at pipe speed, observed by triage, not stored
     : await zip.addStream(entryName, core.stream, { codec: config.codec, level: config.compressionLevel, mtime });
   const heldMs = Math.round((core.stats.drainedAt ?? performance.now()) - ctx.startedAt);
-  log.info({ event: 'CoreDrained', bytes: core.stats.bytes, truncated: core.stats.truncated, heldMs }, 'core read from the kernel');
+  log.info({ event: 'CoreDrained', bytes: core.stats.bytes, seenBytes: core.stats.seenBytes, truncated: core.stats.truncated, reason: core.stats.truncatedReason, heldMs }, 'core read from the kernel');
   const crash = await triage.entry();
   // The core's own program headers say how long it must be: a core cut short by the kernel (a
   // killed dump, a full pipe buffer lost) is stored, but never as if it were whole.
@@ -42,7 +56,7 @@ async function writeZip(zip: ZipWriter, ctx: CrashContext, core: CoreSource, con
   if (short) log.warn({ event: 'CoreShort', code: 'CDC_CORE_SHORT', bytes: core.stats.bytes, expectedBytes: expected }, 'the core is shorter than its ELF headers say; stored, marked truncated');
   if (crash) await zip.addBuffer(crash.name, crash.data, { ...METADATA, mtime });
   const dumpInfo = buildDumpInfo(ctx, {
-    entryName: triage.coreless ? '' : entryName, coreBytes: core.stats.bytes, storedBytes: stats.storedBytes, crc32: stats.crc32,
+    entryName: triage.coreless ? '' : entryName, coreBytes: core.stats.bytes, seenBytes: core.stats.seenBytes, storedBytes: stats.storedBytes, crc32: stats.crc32,
     truncated: core.stats.truncated || short, truncatedReason: short ? 'short_read' : core.stats.truncatedReason,
     codec: config.codec, level: config.compressionLevel, stdinDrainedMs: heldMs,
   }, { crash: triage.summary(), coreOmitted: triage.coreless ? 'rate-limited' : undefined });
@@ -50,6 +64,20 @@ async function writeZip(zip: ZipWriter, ctx: CrashContext, core: CoreSource, con
   await zip.addBuffer(info.name, info.data, { ...METADATA, mtime });
   await zip.finish();
   return dumpInfo;
+}
+
+/** Cuts the core entry once the zip reaches `cutBytes`; the rest of the core is drained unstored. */
+function watchPartLimit(zip: ZipWriter, core: CoreSource, cutBytes: number, log: Logger): void {
+  if (cutBytes === Infinity) return;
+  let bytes = 0;
+  const onData = (b: Buffer) => {
+    bytes += b.length;
+    if (bytes < cutBytes) return;
+    zip.output.off('data', onData);
+    log.warn({ event: 'CoreCutAtPartLimit', code: 'CDC_S3_PART_LIMIT', zipBytes: bytes, coreBytes: core.stats.bytes }, 'the zip reached what S3_MAX_PARTS parts hold: the core entry ends here (raise COMP_MEMORY_MIB for larger parts)');
+    core.drop('part_limit');
+  };
+  zip.output.on('data', onData);
 }
 
 async function drainCore(core: CoreSource): Promise<{ storedBytes: number; crc32: number }> {
@@ -66,9 +94,9 @@ async function drainCore(core: CoreSource): Promise<{ storedBytes: number; crc32
 export async function streamDump(ctx: CrashContext, config: Config, log: Logger, stdin: Readable, deadline: AbortSignal, signal: AbortSignal, triage: DumpTriage): Promise<Streamed> {
   // The core flows first; the sink (SDK load + CreateMultipartUpload, or the spool file) opens
   // once the core is read or COMP_EARLY_BUFFER_MIB of zip is waiting (see sinks/deferred.ts).
-  const core = coreSource(stdin, config.ignoreRlimit ? undefined : ctx.args.rlimitCore, gcPacer(GC_EVERY_BYTES), triage.observe);
+  const core = coreSource(stdin, config.ignoreRlimit ? undefined : ctx.args.rlimitCore, gcPacer(GC_EVERY_BYTES), triage.observe, config.maxCoreBytes, config.memory.releaseBufferBytes);
   const sink = deferSink(() => openSink({ config, name: ctx.name, log, metadata: triage.metadata }), config.earlyBufferBytes, core.drained);
-  const zip = createZipWriter();
+  const zip = createZipWriter({ threads: config.threads, blockBudgetBytes: config.memory.blockBudgetBytes });
 
   let failure: Error | undefined;
   const teardown = (e: unknown): Error => {
@@ -89,6 +117,7 @@ export async function streamDump(ctx: CrashContext, config: Config, log: Logger,
   if (deadline.aborted) onDeadline();
   else deadline.addEventListener('abort', onDeadline, { once: true });
   const flow = pipeline(zip.output, sink.stream);
+  watchPartLimit(zip, core, zipCutBytes(config), log); // a second 'data' listener, once piped: it only counts
   try {
     const [dumpInfo] = await Promise.all([writeZip(zip, ctx, core, config, log, triage), flow]);
     return { ok: true, result: await sink.done, dumpInfo };

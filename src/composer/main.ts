@@ -9,7 +9,8 @@ import { loadConfig, redact } from '../shared/config.ts';
 import { parseEnvFile } from '../shared/envfile.ts';
 import { fileLogger } from '../shared/log.ts';
 import { CdcError, describeError, formatProblem, problem, type Problem } from '../shared/errors.ts';
-import { readRegularText } from '../shared/spool/index.ts';
+import { readRegularTextSync } from '../shared/spool/index.ts';
+import { applyNice, compressionThreads, sizeThreadPool } from './threads.ts';
 
 // Times are taken from process start (performance.now() counts from it): bootstrap and bundle
 // load are part of how long a crashed process is held.
@@ -26,9 +27,10 @@ const HARD_GRACE_SEC = 30;
 /** .env is small; anything far larger is not the agent's. */
 const MAX_ENV_FILE = 1024 * 1024;
 
-async function readEnvFile(file: string): Promise<{ values: Record<string, string>; problems: Problem[] }> {
+/** Read without the thread pool: COMP_THREADS in it sizes the pool, which must not have started. */
+function readEnvFile(file: string): { values: Record<string, string>; problems: Problem[] } {
   try {
-    const { text, mode } = await readRegularText(file, MAX_ENV_FILE);
+    const { text, mode } = readRegularTextSync(file, MAX_ENV_FILE);
     const { values, badLines } = parseEnvFile(text);
     const problems = badLines.map((n) => problem('CDC_ENVFILE_LINE', `${file} line ${n} ignored`));
     if (mode & 0o077) problems.push(problem('CDC_ENVFILE_MODE', `${file} is readable by others (mode ${(mode & 0o777).toString(8)}); it holds secrets: chmod 600`));
@@ -43,17 +45,22 @@ async function readEnvFile(file: string): Promise<{ values: Record<string, strin
 async function main(): Promise<number> {
   const home = homeDir();
   const args = parseKernelArgs(process.argv.slice(2));
-  const envFile = await readEnvFile(path.join(home, '.env'));
+  const envFile = readEnvFile(path.join(home, '.env'));
   // The AWS SDK's default chain (web identity / IRSA) reads AWS_* from the process environment.
   for (const [k, v] of Object.entries(envFile.values)) if (k.startsWith('AWS_') && process.env[k] === undefined) process.env[k] = v;
   // The real environment wins over .env (the kernel gives none; tests and manual runs may).
   const { config: loaded, warnings } = loadConfig({ ...envFile.values, ...process.env });
-  const config = args.coreDir ? { ...loaded, coreDir: args.coreDir } : loaded;
+  const threads = compressionThreads(loaded.threads);
+  const poolSize = sizeThreadPool(threads); // before anything uses the pool (the log file, zlib)
+  const config = { ...loaded, threads, ...(args.coreDir ? { coreDir: args.coreDir } : {}) };
+  const niceFailed = config.nice === 0 ? undefined : applyNice(config.nice);
   const log = fileLogger(process.env.COMP_LOG_FILE ?? path.join(home, 'composer.log'), config.logLevel, config.logMaxBytes);
   const always = log.child({}, { level: 'info' });
   // First line: a one-line summary of the crash, before any other work.
   always.info({ event: 'CrashReceived', loadedMs: Math.round(performance.now()), pid: args.pid, globalPid: args.globalPid, exe: args.exeName, signal: args.signal, uid: args.uid, rlimit: args.rlimitCoreRaw }, 'crash received');
   for (const p of [...envFile.problems, ...warnings, ...args.problems]) log.warn({ event: 'ConfigProblem', code: p.code }, formatProblem(p));
+  if (niceFailed) log.warn({ event: 'NiceFailed', code: 'CDC_NICE_FAILED', nice: config.nice, err: describeError(niceFailed) }, 'COMP_NICE could not be applied');
+  log.debug({ event: 'Resources', threads, poolSize, memoryMiB: config.memory.memoryBytes / 2 ** 20, partSchedule: config.partSchedule }, 'resources');
   if (log.isLevelEnabled('debug')) log.debug({ event: 'ConfigLoaded', config: redact(config) }, 'config');
 
   // COMP_TIMEOUT finishes the dump with what it has; if even that hangs (a disk that does not

@@ -2,6 +2,9 @@
 // Parsed once into a frozen object; secrets stay out of anything that is logged (see redact()).
 import type { Problem } from './errors.ts';
 import { ConfigReader, type Env } from './config-readers.ts';
+import { DEFAULT_FIRST_PART_MIB, DEFAULT_MEMORY_MIB, DEFAULT_UPLOAD_CONCURRENCY, planMemory, type MemoryPlan } from './memory-plan.ts';
+import { MAX_PARTS } from './s3-limits.ts';
+import { capacityBytes, type PartSchedule } from './part-schedule.ts';
 
 export const DEFAULT_FILENAME_TEMPLATE = '{uuid}-dump-{timestamp}-{hostname}-{exe_name}-{pid}-{signal}';
 export const DEFAULT_HOST_DIR = '/var/mnt/core-dump-handler';
@@ -36,8 +39,19 @@ export interface Config {
   readonly directUpload: boolean;
   readonly codec: Codec;
   readonly compressionLevel: number;
+  /** COMP_MEMORY_MIB and what is derived from it (memory-plan.ts). */
+  readonly memory: MemoryPlan;
+  /** The first part size (memory.schedule.firstBytes): parts grow from it. */
   readonly partSizeBytes: number;
   readonly uploadConcurrency: number;
+  /** Part sizes of every upload, composer and agent alike (S3_MAX_PARTS, COMP_MEMORY_MIB). */
+  readonly partSchedule: PartSchedule;
+  /** COMP_THREADS: compression threads at most; the composer narrows it to the cores it may use. */
+  readonly threads: number;
+  /** COMP_NICE: the composer's nice level (os.setPriority); 0 leaves it as the kernel started it. */
+  readonly nice: number;
+  /** COMP_MAX_CORE_MIB: the core entry is cut beyond this many bytes; Infinity when unset. */
+  readonly maxCoreBytes: number;
   /** Zip bytes held in memory while the S3 upload is being opened: cores that fit are released at once. */
   readonly earlyBufferBytes: number;
   readonly timeoutSec: number;
@@ -126,6 +140,31 @@ function rateLimit(r: ConfigReader): { count: number; windowSec: number } | unde
   return parseRateLimit(DEFAULT_RATE_LIMIT)!;
 }
 
+// COMP_THREADS: 4 by default. One dump at 4 threads of deflate-1 (~150 MB/s each) outruns what one
+// S3 upload stream sustains (~5 Gbit/s), so more threads would only take cores from the node's
+// workloads (and from the crashed pod's restart); a node with fewer cores gets as many as it has.
+export const DEFAULT_THREADS = 4;
+// COMP_NICE: 10 by default, so the node's workloads win any contention for the CPU.
+export const DEFAULT_NICE = 10;
+
+function memoryPlan(r: ConfigReader): MemoryPlan {
+  const memoryMiB = r.int('COMP_MEMORY_MIB', DEFAULT_MEMORY_MIB, 16, 64 * 1024);
+  const maxParts = r.int('S3_MAX_PARTS', MAX_PARTS, 2, MAX_PARTS);
+  // The older knobs, when set, override what the memory setting derives.
+  const given = (key: string, fallback: number, min: number, max: number) => (r.raw(key) === undefined ? undefined : r.int(key, fallback, min, max));
+  return planMemory(memoryMiB, maxParts, {
+    partSizeMiB: given('COMP_PART_SIZE_MIB', DEFAULT_FIRST_PART_MIB, 5, 512),
+    uploadConcurrency: given('COMP_UPLOAD_CONCURRENCY', DEFAULT_UPLOAD_CONCURRENCY, 1, 16),
+    // Off by default until the bench's hold curve (cdc-deflate-1-release*) picks a size.
+    releaseBufferMiB: given('COMP_RELEASE_BUFFER_MIB', 0, 0, 32 * 1024),
+  });
+}
+
+/** The largest zip an upload with this config can hold (README: "Large cores"). */
+export function largestZipBytes(config: Config): number {
+  return capacityBytes(config.partSchedule);
+}
+
 // The Rust original's agent wrote the composer's .env without the COMP_ prefix; an old .env must
 // keep working, so each COMP_ name falls back to its bare spelling.
 const BARE_ALIASES = ['LOG_LEVEL', 'IGNORE_CRIO', 'INCLUDE_PROC_INFO', 'CRIO_IMAGE_CMD', 'TIMEOUT', 'COMPRESSION',
@@ -147,6 +186,8 @@ export function loadConfig(rawEnv: Env): LoadedConfig {
   const codec: Codec = compression ? r.oneOf('COMP_CODEC', CODECS, 'deflate') : 'store';
   const { region, endpoint } = regionAndEndpoint(r);
   const eventDir = r.string('EVENT_DIR', `${hostDir}/events`);
+  const memory = memoryPlan(r);
+  const maxCore = r.int('COMP_MAX_CORE_MIB', 0, 0, 64 * 1024 * 1024);
   const config: Config = {
     logLevel: r.oneOf('COMP_LOG_LEVEL', LOG_LEVELS, 'warn'),
     hostDir,
@@ -156,8 +197,13 @@ export function loadConfig(rawEnv: Env): LoadedConfig {
     directUpload: r.bool('COMP_DIRECT_UPLOAD', true),
     codec,
     compressionLevel: r.int('COMP_COMPRESSION_LEVEL', 1, 1, codec === 'zstd' ? 19 : 9),
-    partSizeBytes: r.int('COMP_PART_SIZE_MIB', 8, 5, 512) * MiB,
-    uploadConcurrency: r.int('COMP_UPLOAD_CONCURRENCY', 4, 1, 16),
+    memory,
+    partSizeBytes: memory.schedule.firstBytes,
+    uploadConcurrency: memory.uploadConcurrency,
+    partSchedule: memory.schedule,
+    threads: r.int('COMP_THREADS', DEFAULT_THREADS, 1, 1024),
+    nice: r.int('COMP_NICE', DEFAULT_NICE, -20, 19),
+    maxCoreBytes: maxCore === 0 ? Infinity : maxCore * MiB,
     earlyBufferBytes: r.int('COMP_EARLY_BUFFER_MIB', 16, 1, 1024) * MiB,
     timeoutSec: r.int('COMP_TIMEOUT', 600, 1, 7 * 24 * 3600),
     progressTimeoutMs: r.int('COMP_PROGRESS_TIMEOUT', 10, 1, 3600) * 1000,

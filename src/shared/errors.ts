@@ -35,6 +35,8 @@ export const ErrorCodes = {
   CDC_FILE_UNSAFE: 'A file in CORE_DIR, EVENT_DIR or HOST_DIR is a symlink, not a regular file, or not owned by root; it was not read. Remove it: nothing of ours makes such files.',
   CDC_S3_STALLED: 'S3 confirmed nothing for COMP_PROGRESS_TIMEOUT seconds; what it confirmed stays in the upload and the rest was spooled, so the crashed process is not held by a stalled store.',
   CDC_S3_PART_FAILED: 'S3 refused or did not answer a part upload; what it did not confirm was kept for the spool.',
+  CDC_S3_PART_LIMIT: 'An upload needed more parts than S3_MAX_PARTS allows; the composer cuts a core before that (core_truncated, part_limit); raise COMP_MEMORY_MIB for larger parts.',
+  CDC_NICE_FAILED: 'COMP_NICE could not be applied (os.setPriority refused); the dump went on at the priority the kernel gave.',
   CDC_S3_ABORT_FAILED: 'A failed multipart upload could not be aborted; its parts stay in S3 until a lifecycle rule (AbortIncompleteMultipartUpload) removes them.',
   CDC_RECORD_INVALID: 'A record in EVENT_DIR was unreadable, unsafe or not JSON; it was removed without posting an Event.',
   CDC_EVENT_FAILED: 'A Kubernetes Event about a stored dump could not be posted; it is retried, and dropped after a day. Check the agent\'s RBAC (create events).',

@@ -3,20 +3,25 @@
 // upload id, which parts S3 confirmed, and still hold every byte it did not confirm, so the rest of
 // a dump can be spooled and the upload finished later by the agent.
 //
-// Memory: at most `concurrency` part buffers are held (uploading, or uploaded but waiting for an
-// earlier part) plus the one being filled: about partSize x (concurrency + 1).
+// Part sizes follow the schedule (part-schedule.ts): they grow with the upload. Memory: the part
+// buffers held (uploading, or uploaded but waiting for an earlier part) plus the one being filled
+// stay within `budgetBytes`: as parts grow, fewer are in flight (never fewer than one).
 import { createHash } from 'node:crypto';
 import { UploadPartCommand } from '@aws-sdk/client-s3';
 import type { Logger } from './log.ts';
 import { CdcError, describeError } from './errors.ts';
-import { MAX_PARTS, MIN_PART_BYTES } from './s3-limits.ts';
+import { partBytes, scheduleProblem, type PartSchedule } from './part-schedule.ts';
+import { partsInFlight } from './memory-plan.ts';
 import type { UploadTarget } from './s3-commands.ts';
 import type { UploadedPart } from './spool/names.ts';
 
 export interface PartUploaderOptions extends UploadTarget {
   uploadId: string;
-  partSize: number;
+  schedule: PartSchedule;
+  /** Parts in flight at most. */
   concurrency: number;
+  /** Part buffers held at most, in bytes; default: the first part size x (concurrency + 1). */
+  budgetBytes?: number;
   log: Logger;
   /** 1 for a new upload; later numbers when continuing one. */
   firstPartNumber?: number;
@@ -38,7 +43,7 @@ const sameEtag = (a: string, b: string) => a.replace(/"/g, '') === b.replace(/"/
 
 /** What S3 has not confirmed after a failure: the data after the last contiguous confirmed part. */
 export interface Unconfirmed {
-  /** Contiguous confirmed parts from the first part number; all full-size. */
+  /** Contiguous confirmed parts from the first part number; each the schedule's size. */
   parts: UploadedPart[];
   confirmedBytes: number;
   /** The remaining bytes in stream order (views, not copies). */
@@ -74,7 +79,8 @@ export class PartUploader {
   #total = 0;
 
   constructor(o: PartUploaderOptions) {
-    if (o.partSize < MIN_PART_BYTES) throw new Error(`partSize ${o.partSize} is under the S3 minimum ${MIN_PART_BYTES}`);
+    const bad = scheduleProblem(o.schedule);
+    if (bad) throw new Error(`part schedule: ${bad}`);
     this.#o = o;
     this.#next = o.firstPartNumber ?? 1;
     this.#prefixEnd = this.#next - 1;
@@ -88,22 +94,22 @@ export class PartUploader {
   async write(chunk: Buffer): Promise<boolean> {
     this.#total += chunk.length;
     if (this.#failure) { this.#spill.push(chunk); return false; }
-    const size = this.#o.partSize;
     let off = 0;
     while (off < chunk.length) {
+      const size = partBytes(this.#o.schedule, this.#next); // the part being filled
       let full: Buffer | null = null;
       if (this.#cur === null && chunk.length - off >= size) {
         full = chunk.subarray(off, off + size); // a whole part already: upload a view, no copy
         off += size;
       } else {
-        this.#cur ??= this.#allocPart();
+        this.#cur ??= this.#allocPart(size);
         const n = chunk.copy(this.#cur, this.#curLen, off);
         this.#curLen += n;
         off += n;
         if (this.#curLen === size) { full = this.#cur; this.#cur = null; this.#curLen = 0; }
       }
       if (full === null) continue;
-      await this.#waitForRoom();
+      await this.#waitForRoom(size);
       if (this.#failure) { this.#spill.push(full, chunk.subarray(off)); return false; }
       this.#send(full);
     }
@@ -152,10 +158,11 @@ export class PartUploader {
     };
   }
 
-  #allocPart(): Buffer {
+  #allocPart(size: number): Buffer {
     const reused = this.#free.pop();
-    if (reused) return reused;
-    const b = Buffer.allocUnsafe(this.#o.partSize);
+    if (reused?.length === size) return reused;
+    this.#free.length = 0; // parts grew: smaller buffers are of no further use
+    const b = Buffer.allocUnsafe(size);
     this.#owned.add(b);
     return b;
   }
@@ -179,8 +186,10 @@ export class PartUploader {
 
   #wakeUp(): void { const w = this.#wake; this.#wake = null; w?.(); }
 
-  async #waitForRoom(): Promise<void> {
-    while (!this.#failure && this.#held.size >= this.#o.concurrency) {
+  async #waitForRoom(size: number): Promise<void> {
+    const o = this.#o;
+    const room = partsInFlight(o.budgetBytes ?? o.schedule.firstBytes * (o.concurrency + 1), size, o.concurrency);
+    while (!this.#failure && this.#held.size >= room) {
       await new Promise<void>((resolve) => { this.#wake = resolve; });
     }
   }
@@ -193,8 +202,10 @@ export class PartUploader {
     const o = this.#o;
     const partNumber = this.#next++;
     this.#held.set(partNumber, body);
-    if (partNumber > MAX_PARTS) {
-      this.#fail(new Error(`more than ${MAX_PARTS} parts: raise the part size for objects over ${MAX_PARTS * o.partSize} bytes`));
+    if (partNumber > o.schedule.maxParts) {
+      // The composer cuts the core well before this (see capacity in part-schedule.ts); only an
+      // object larger than the schedule's capacity fed from elsewhere gets here.
+      this.#fail(new CdcError('CDC_S3_PART_LIMIT', `part ${partNumber} is over S3_MAX_PARTS=${o.schedule.maxParts}`));
       return;
     }
     const started = Date.now();
@@ -213,7 +224,7 @@ export class PartUploader {
         while (this.#confirmed.has(this.#prefixEnd + 1)) {
           const done = this.#held.get(++this.#prefixEnd)!;
           this.#held.delete(this.#prefixEnd);
-          if (this.#owned.has(done) && done.length === o.partSize) this.#free.push(done);
+          if (this.#owned.has(done) && done.length === partBytes(o.schedule, this.#next)) this.#free.push(done);
         }
         o.log.debug({ event: 'PartUploaded', partNumber, bytes: body.length, ms: Date.now() - started }, 'PartUploaded');
         this.#wakeUp();

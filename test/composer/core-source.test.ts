@@ -121,3 +121,39 @@ t.test('a failing stdin fails the core stream with its error', async (t) => {
   await core.drained;
   t.type(core.stats.drainedAt, 'number');
 });
+
+t.test('COMP_MAX_CORE_MIB: the entry ends at the cap; the rest is still read to the end and observed, not stored', async (t) => {
+  const { file, data } = coreFile(t, 6 * MiB + 5);
+  const w = writer(t, 'cat', [file]);
+  const observed: Buffer[] = [];
+  const core = coreSource(w.stdin, undefined, () => {}, (c) => observed.push(c), 2 * MiB + 1);
+  const out = await buffer(core.stream);
+  t.ok(out.equals(data.subarray(0, 2 * MiB + 1)), 'the entry: the first COMP_MAX_CORE_MIB bytes');
+  t.same({ bytes: core.stats.bytes, seen: core.stats.seenBytes, truncated: core.stats.truncated, reason: core.stats.truncatedReason },
+    { bytes: 2 * MiB + 1, seen: data.length, truncated: true, reason: 'max_core_size' });
+  t.ok(Buffer.concat(observed).equals(data), 'the observer saw the whole core');
+  const [code] = await w.exited;
+  t.equal(code, 0, 'the writer wrote everything: drained, not closed on');
+  // A cut by the part limit drops the same way; a later timeout keeps the first reason.
+  const w2 = writer(t, 'cat', [file]);
+  const c2 = coreSource(w2.stdin, undefined);
+  c2.drop('part_limit');
+  c2.cut('timeout');
+  await buffer(c2.stream);
+  t.equal(c2.stats.truncatedReason, 'part_limit');
+});
+
+t.test('COMP_RELEASE_BUFFER_MIB: a core that fits is read to the end while nothing consumes it; without, the writer waits', async (t) => {
+  const { file, data } = coreFile(t, 6 * MiB);
+  const w = writer(t, 'cat', [file]);
+  const core = coreSource(w.stdin, undefined, () => {}, undefined, Infinity, 8 * MiB);
+  await Promise.race([core.drained, new Promise((_, reject) => setTimeout(() => reject(new Error('not drained')), 5000))]);
+  t.equal(core.stats.seenBytes, data.length, 'all read, the compressor not yet started');
+  t.ok((await buffer(core.stream)).equals(data), 'and then handed on whole');
+  const w2 = writer(t, 'cat', [file]);
+  const held = coreSource(w2.stdin, undefined);
+  await new Promise((r) => setTimeout(r, 300));
+  t.equal(held.stats.drainedAt, undefined, 'no buffer: the writer is held until the core is consumed');
+  t.ok(held.stats.seenBytes < data.length, `${held.stats.seenBytes} of ${data.length} bytes read`);
+  await buffer(held.stream);
+});

@@ -7,9 +7,10 @@ import pino from 'pino';
 import { createTestBucket } from '../helpers/s3.ts';
 import { startTcpProxy } from '../helpers/tcp-proxy.ts';
 import { createS3Client } from '../../src/shared/s3-client.ts';
-import { createUpload } from '../../src/shared/s3-commands.ts';
+import { abortUpload, completeUpload, createUpload } from '../../src/shared/s3-commands.ts';
 import { PartUploader } from '../../src/shared/part-uploader.ts';
 import { MultipartWriteStream } from '../../src/agent/uploader/multipart-stream.ts';
+import { fixedSchedule } from '../../src/shared/part-schedule.ts';
 
 const MiB = 1024 * 1024;
 const log = pino({ level: 'silent' });
@@ -23,7 +24,7 @@ t.test('MultipartWriteStream round-trips 40 MiB of random data in 5 MiB parts', 
   const b = await createTestBucket('mpu');
   t.teardown(() => b.destroy());
   const data = randomBytes(40 * MiB + 12345);
-  const out = new MultipartWriteStream({ client: b.client, bucket: b.name, key: 'big.zip', partSize: 5 * MiB, concurrency: 4, log });
+  const out = new MultipartWriteStream({ client: b.client, bucket: b.name, key: 'big.zip', schedule: fixedSchedule(5 * MiB), concurrency: 4, log });
   const started = process.hrtime.bigint();
   await pipeline(chunked(data, 64 * 1024), out);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -39,11 +40,11 @@ t.test('small objects (under one part) and large single chunks work', async (t) 
   const b = await createTestBucket('mpu');
   t.teardown(() => b.destroy());
   const small = randomBytes(1000);
-  const s = new MultipartWriteStream({ client: b.client, bucket: b.name, key: 'small', partSize: 5 * MiB, concurrency: 2, log });
+  const s = new MultipartWriteStream({ client: b.client, bucket: b.name, key: 'small', schedule: fixedSchedule(5 * MiB), concurrency: 2, log });
   await pipeline(Readable.from([small]), s);
   t.ok((await b.get('small')).equals(small));
   const big = randomBytes(11 * MiB); // one chunk holding two whole parts: uploaded as views
-  const l = new MultipartWriteStream({ client: b.client, bucket: b.name, key: 'onechunk', partSize: 5 * MiB, concurrency: 2, log });
+  const l = new MultipartWriteStream({ client: b.client, bucket: b.name, key: 'onechunk', schedule: fixedSchedule(5 * MiB), concurrency: 2, log });
   await pipeline(Readable.from([big]), l);
   t.ok((await b.get('onechunk')).equals(big));
 });
@@ -51,7 +52,7 @@ t.test('small objects (under one part) and large single chunks work', async (t) 
 t.test('destroying the stream aborts the upload', async (t) => {
   const b = await createTestBucket('mpu');
   t.teardown(() => b.destroy());
-  const s = new MultipartWriteStream({ client: b.client, bucket: b.name, key: 'x', partSize: 5 * MiB, concurrency: 2, log });
+  const s = new MultipartWriteStream({ client: b.client, bucket: b.name, key: 'x', schedule: fixedSchedule(5 * MiB), concurrency: 2, log });
   s.on('error', () => {}); // expected: the destroy reason
   await new Promise<void>((resolve) => s.write(randomBytes(6 * MiB), () => resolve()));
   s.destroy(new Error('test abort'));
@@ -68,7 +69,7 @@ for (const concurrency of [1, 3]) {
     const client = createS3Client({ ...b.config, endpoint: proxy.endpoint }, { maxAttempts: 2 });
     t.teardown(() => client.destroy());
     const uploadId = await createUpload({ client, bucket: b.name, key: 'cut' });
-    const u = new PartUploader({ client, bucket: b.name, key: 'cut', uploadId, partSize: 5 * MiB, concurrency, log });
+    const u = new PartUploader({ client, bucket: b.name, key: 'cut', uploadId, schedule: fixedSchedule(5 * MiB), concurrency, log });
     const data = randomBytes(33 * MiB);
     // Sequential parts: two get through, the third is cut. Parallel parts share the 12 MiB, so
     // any of them may be confirmed, in any order; only a contiguous prefix may count.
@@ -85,3 +86,28 @@ for (const concurrency of [1, 3]) {
     t.ok(Buffer.concat([...back.buffers]).equals(data.subarray(back.confirmedBytes, off)), 'the rest is exactly the unconfirmed bytes');
   });
 }
+
+t.test('parts grow as the schedule says, within the memory budget; past S3_MAX_PARTS is a coded failure', async (t) => {
+  const b = await createTestBucket('mpu');
+  t.teardown(() => b.destroy());
+  const uploadId = await createUpload({ client: b.client, bucket: b.name, key: 'grow' });
+  // maxParts 10: a size step every part (5, 10, 10, ... MiB); a budget of two 10 MiB parts.
+  const schedule = { firstBytes: 5 * MiB, maxBytes: 10 * MiB, maxParts: 10 };
+  const u = new PartUploader({ client: b.client, bucket: b.name, key: 'grow', uploadId, schedule, concurrency: 4, budgetBytes: 20 * MiB, log });
+  const data = randomBytes(37 * MiB);
+  for (let off = 0; off < data.length; off += 300 * 1024) t.ok(await u.write(data.subarray(off, off + 300 * 1024)) || t.fail('write failed'));
+  t.ok(await u.flush());
+  t.same(u.parts().map((p) => p.size / MiB), [5, 10, 10, 10, 2]);
+  await completeUpload({ client: b.client, bucket: b.name, key: 'grow' }, uploadId, u.parts());
+  t.ok((await b.get('grow')).equals(data), 'content is byte-identical');
+
+  const id2 = await createUpload({ client: b.client, bucket: b.name, key: 'over' });
+  const few = new PartUploader({ client: b.client, bucket: b.name, key: 'over', uploadId: id2, schedule: { ...schedule, maxParts: 2 }, concurrency: 2, log });
+  let ok = true;
+  for (let off = 0; ok && off < data.length; off += MiB) ok = await few.write(data.subarray(off, off + MiB));
+  t.notOk(ok && (await few.flush()), 'a third part is refused');
+  t.match(few.failure, { code: 'CDC_S3_PART_LIMIT' });
+  const back = await few.unconfirmed();
+  t.equal(back.confirmedBytes, 15 * MiB, 'the two parts S3 has: 5 + 10 MiB');
+  await abortUpload({ client: b.client, bucket: b.name, key: 'over' }, id2, log);
+});

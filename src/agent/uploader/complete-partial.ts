@@ -13,7 +13,7 @@ import { CdcError, describeError } from '../../shared/errors.ts';
 import { completeUpload, isGone } from '../../shared/s3-commands.ts';
 import { PartUploader } from '../../shared/part-uploader.ts';
 import { GC_EVERY_BYTES, gcPacer } from '../../shared/gc-pacer.ts';
-import { dumpFiles, manifestInvalid, MANIFEST_SUFFIX, objectKey, openRegular, readManifest, type PartialUploadManifest } from '../../shared/spool/index.ts';
+import { dumpFiles, manifestInvalid, manifestSchedule, MANIFEST_SUFFIX, objectKey, openRegular, readManifest, type PartialUploadManifest } from '../../shared/spool/index.ts';
 
 /** Parts S3 holds for the upload, or null when the upload is gone. */
 async function listParts(client: S3Client, m: PartialUploadManifest): Promise<Map<number, { etag: string; size: number }> | null> {
@@ -54,7 +54,7 @@ async function uploadRest(
   try {
     if (rest.size !== m.restBytes) throw manifestInvalid(manifestPath, `rest file has ${rest.size} bytes, manifest says ${m.restBytes}`);
     const uploader = new PartUploader({
-      client, bucket: m.bucket, key: m.key, uploadId: m.uploadId, partSize: m.partSize, concurrency, log,
+      client, bucket: m.bucket, key: m.key, uploadId: m.uploadId, schedule: manifestSchedule(m), concurrency, log,
       firstPartNumber: m.parts.length + 1, alreadyUploaded: have,
     });
     let read = 0;

@@ -1,14 +1,16 @@
 // A Writable that uploads everything written to it as one new object: the agent's upload of a
 // spooled zip. Built on the shared part uploader (it reuses its part buffers, so a 1 GiB zip costs
-// about partSize x concurrency of memory); on any failure, or destroy(), the upload is aborted.
+// about partSize x concurrency of memory, parts growing as the schedule says); on any failure, or
+// destroy(), the upload is aborted.
 import { Writable } from 'node:stream';
 import type { Logger } from '../../shared/log.ts';
 import { abortUpload, completeUpload, createUpload, type UploadTarget } from '../../shared/s3-commands.ts';
 import { PartUploader } from '../../shared/part-uploader.ts';
 import { GC_EVERY_BYTES, gcPacer } from '../../shared/gc-pacer.ts';
+import type { PartSchedule } from '../../shared/part-schedule.ts';
 
 export interface MultipartWriteStreamOptions extends UploadTarget {
-  partSize: number;
+  schedule: PartSchedule;
   concurrency: number;
   log: Logger;
 }
@@ -36,7 +38,7 @@ export class MultipartWriteStream extends Writable {
     if (this.#uploader) return this.#uploader;
     const o = this.#o;
     this.#uploadId = await createUpload(o, this.#ac.signal);
-    o.log.info({ event: 'UploadStarted', bucket: o.bucket, key: o.key, partSize: o.partSize, concurrency: o.concurrency }, 'UploadStarted');
+    o.log.info({ event: 'UploadStarted', bucket: o.bucket, key: o.key, firstPartSize: o.schedule.firstBytes, maxPartSize: o.schedule.maxBytes, concurrency: o.concurrency }, 'UploadStarted');
     this.#uploader = new PartUploader({ ...o, uploadId: this.#uploadId, signal: this.#ac.signal });
     return this.#uploader;
   }

@@ -9,13 +9,15 @@ import { MultipartWriteStream } from './multipart-stream.ts';
 import type { Logger } from '../../shared/log.ts';
 import { CdcError, describeError } from '../../shared/errors.ts';
 import { existingObject } from '../../shared/s3-commands.ts';
+import type { PartSchedule } from '../../shared/part-schedule.ts';
 
 export interface ZipUploadOptions {
   client: S3Client;
   bucket: string;
   key: string;
   file: string;
-  partSizeBytes: number;
+  /** Part sizes (they grow with the upload: shared/part-schedule.ts). */
+  schedule: PartSchedule;
   /** Parts in flight at once; memory use is about partSize x queueSize. */
   queueSize: number;
   log: Logger;
@@ -48,7 +50,7 @@ export async function uploadZip(o: ZipUploadOptions): Promise<number> {
       return size;
     }
     await abortLeftovers(o).catch((e) => o.log.warn({ event: 'LeftoverCheckFailed', code: 'CDC_UPLOAD_FAILED', key: o.key, err: describeError(e) }, 'could not list open uploads'));
-    const sink = new MultipartWriteStream({ client: o.client, bucket: o.bucket, key: o.key, partSize: o.partSizeBytes, concurrency: o.queueSize, log: o.log });
+    const sink = new MultipartWriteStream({ client: o.client, bucket: o.bucket, key: o.key, schedule: o.schedule, concurrency: o.queueSize, log: o.log });
     await pipeline(fh.createReadStream({ start: 0, highWaterMark: 1024 * 1024, autoClose: false }), sink);
     await sink.result;
     const head = await o.client.send(new HeadObjectCommand({ Bucket: o.bucket, Key: o.key }));

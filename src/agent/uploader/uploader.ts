@@ -12,6 +12,7 @@ import { readStoredDumpInfo, storeSummary } from '../../shared/dump-summary.ts';
 import { singleFlight } from '../single-flight.ts';
 import { scanSpool, type Candidate, type SpoolScan } from './scan.ts';
 import { uploadZip } from './upload-zip.ts';
+import type { PartSchedule } from '../../shared/part-schedule.ts';
 
 export type CompletePartial = (client: S3Client, manifestPath: string, log: Logger) => Promise<{ bytes: number }>;
 export type SpoolCheck = (dir: string) => Promise<{ ok: boolean; reason?: string }>;
@@ -20,7 +21,7 @@ export interface UploaderOptions {
   coreDir: string;
   bucket: string;
   keyPrefix: string;
-  partSizeBytes: number;
+  schedule: PartSchedule;
   queueSize: number;
   minFileAgeMs: number;
   client: S3Client;
@@ -120,7 +121,7 @@ export class Uploader {
     try {
       let bytes: number;
       if (c.kind === 'zip') {
-        bytes = await uploadZip({ client: o.client, bucket: o.bucket, key, file: c.path, partSizeBytes: o.partSizeBytes, queueSize: o.queueSize, log: o.log });
+        bytes = await uploadZip({ client: o.client, bucket: o.bucket, key, file: c.path, schedule: o.schedule, queueSize: o.queueSize, log: o.log });
       } else {
         bytes = (await o.completePartial(o.client, c.path, o.log)).bytes;
       }

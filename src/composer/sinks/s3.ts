@@ -33,7 +33,8 @@ export function openS3Sink(o: S3SinkOptions): Sink {
 
   return makeSink((signal) => {
     const uploader = new PartUploader({
-      ...target, uploadId, partSize: config.partSizeBytes, concurrency: config.uploadConcurrency, log, signal,
+      ...target, uploadId, schedule: config.partSchedule, concurrency: config.uploadConcurrency,
+      budgetBytes: config.memory.partBudgetBytes, log, signal,
       progressTimeoutMs: config.progressTimeoutMs,
     });
     let rest: SpoolFile | null = null;
@@ -89,7 +90,8 @@ export function openS3Sink(o: S3SinkOptions): Sink {
         signal.throwIfAborted();
         // The manifest comes last: its presence says the rest file is whole.
         await writeManifest(manifestPath, {
-          version: 1, bucket, key, uploadId, partSize: config.partSizeBytes, parts: k.parts,
+          version: 1, bucket, key, uploadId, partSize: config.partSchedule.firstBytes,
+          schedule: { maxBytes: config.partSchedule.maxBytes, maxParts: config.partSchedule.maxParts }, parts: k.parts,
           restFile: files.rest, restBytes, createdAt: new Date().toISOString(),
         });
         manifestWritten = true;

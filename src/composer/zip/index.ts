@@ -1,3 +1,3 @@
 // Streaming zip writer for the composer: own zip framing, parallel deflate, zstd, store.
-export { createZipWriter } from './writer.ts';
+export { createZipWriter, type Parallelism } from './writer.ts';
 export type { EntryCodec, EntryStats, ZipWriter } from './writer.ts';

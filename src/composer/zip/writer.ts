@@ -4,8 +4,9 @@ import type { Readable } from 'node:stream';
 import { centralHeader, dataDescriptor, endOfCentralDirectory, localHeader, U16_MAX, type EntryRecord } from './format.ts';
 import { ZipOutput } from './output.ts';
 import { compressBlocks, type EncodeResult, type Emit, type Input } from './parallel-blocks.ts';
-import { deflateCodec } from './deflate-parallel.ts';
-import { zstdCodec } from './zstd.ts';
+import { DEFLATE_BLOCK_SIZE, deflateCodec } from './deflate-parallel.ts';
+import { ZSTD_BLOCK_SIZE, zstdCodec } from './zstd.ts';
+import { blocksInFlight } from '../../shared/memory-plan.ts';
 import { storeStream } from './store.ts';
 
 export type EntryCodec = 'deflate' | 'store' | 'zstd'; // zstd: a stored entry holding zstd frames
@@ -33,16 +34,21 @@ function checkLevel(codec: EntryCodec, level: number): void {
   }
 }
 
-function encode(codec: EntryCodec, level: number, input: Input, emit: Emit, signal: AbortSignal): Promise<EncodeResult> {
+/** How many blocks compress at once: from the threads and the block budget (COMP_MEMORY_MIB). */
+export interface Parallelism { readonly threads: number; readonly blockBudgetBytes: number }
+
+function encode(codec: EntryCodec, level: number, input: Input, emit: Emit, signal: AbortSignal, par: Parallelism | undefined): Promise<EncodeResult> {
+  const inFlight = (blockSize: number) => (par ? blocksInFlight(par.blockBudgetBytes, blockSize, par.threads) : undefined);
   switch (codec) {
-    case 'deflate': return compressBlocks(input, deflateCodec(level), emit, signal);
-    case 'zstd': return compressBlocks(input, zstdCodec(level), emit, signal);
+    case 'deflate': return compressBlocks(input, deflateCodec(level, DEFLATE_BLOCK_SIZE, inFlight(DEFLATE_BLOCK_SIZE)), emit, signal);
+    case 'zstd': return compressBlocks(input, zstdCodec(level, ZSTD_BLOCK_SIZE, inFlight(ZSTD_BLOCK_SIZE)), emit, signal);
     case 'store': return storeStream(input, emit, signal);
     default: throw new TypeError(`zip: unknown codec ${String(codec)}`);
   }
 }
 
-export function createZipWriter(): ZipWriter {
+/** `parallel`: see Parallelism; without it, the codecs' own defaults. */
+export function createZipWriter(parallel?: Parallelism): ZipWriter {
   const out = new ZipOutput();
   const abort = new AbortController();
   const records: EntryRecord[] = [];
@@ -136,7 +142,7 @@ export function createZipWriter(): ZipWriter {
         // The data is in memory already, so compress first and write a header with exact sizes:
         // no data descriptor, which strict streaming readers prefer for stored entries.
         const parts: Buffer[] = [];
-        const res = await encode(codec, level, [data], async (b) => { parts.push(b); }, abort.signal);
+        const res = await encode(codec, level, [data], async (b) => { parts.push(b); }, abort.signal, parallel);
         const r = entryRecord(nb, codec === 'deflate' ? 8 : 0, false, mtime, res, out.bytes);
         await out.write(localHeader(r));
         for (const p of parts) await out.write(p);
@@ -156,7 +162,7 @@ export function createZipWriter(): ZipWriter {
         await out.write(localHeader(head));
         // The caller owns `input`: on failure we stop reading it but neither destroy nor drain it.
         const iter = input.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array | string>;
-        const res = await encode(codec, level, iter, emit, abort.signal);
+        const res = await encode(codec, level, iter, emit, abort.signal, parallel);
         const r = entryRecord(nb, method, true, mtime, res, offset);
         await out.write(dataDescriptor(r.crc32, r.compressedSize, r.uncompressedSize));
         return record(name, r, res);

@@ -112,18 +112,46 @@ export async function openRegular(file: string): Promise<OpenedFile> {
   try {
     fh = await fs.open(file, READ);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw new CdcError('CDC_FILE_UNSAFE', `${file} is a symlink`);
-    throw e;
+    throw openError(file, e);
   }
   try {
     const st = await fh.stat();
-    const owner = process.geteuid?.() ?? 0;
-    if (!st.isFile()) throw new CdcError('CDC_FILE_UNSAFE', `${file} is not a regular file`);
-    if (st.uid !== owner) throw new CdcError('CDC_FILE_UNSAFE', `${file} is owned by uid ${st.uid}, not ${owner}`);
+    checkRegular(file, st);
     return { fh, size: st.size, mtimeMs: st.mtimeMs, mode: st.mode };
   } catch (e) {
     await fh.close();
     throw e;
+  }
+}
+
+function openError(file: string, e: unknown): unknown {
+  return (e as NodeJS.ErrnoException).code === 'ELOOP' ? new CdcError('CDC_FILE_UNSAFE', `${file} is a symlink`) : e;
+}
+
+function checkRegular(file: string, st: fsSync.Stats): void {
+  const owner = process.geteuid?.() ?? 0;
+  if (!st.isFile()) throw new CdcError('CDC_FILE_UNSAFE', `${file} is not a regular file`);
+  if (st.uid !== owner) throw new CdcError('CDC_FILE_UNSAFE', `${file} is owned by uid ${st.uid}, not ${owner}`);
+}
+
+/**
+ * readRegularText without the thread pool: for the composer's .env, read before the pool is
+ * sized (UV_THREADPOOL_SIZE counts only until the pool's first use).
+ */
+export function readRegularTextSync(file: string, maxBytes: number): { text: string; mtimeMs: number; mode: number } {
+  let fd: number;
+  try {
+    fd = fsSync.openSync(file, READ);
+  } catch (e) {
+    throw openError(file, e);
+  }
+  try {
+    const st = fsSync.fstatSync(fd);
+    checkRegular(file, st);
+    if (st.size > maxBytes) throw new CdcError('CDC_FILE_UNSAFE', `${file} has ${st.size} bytes, over ${maxBytes}`);
+    return { text: fsSync.readFileSync(fd, 'utf8'), mtimeMs: st.mtimeMs, mode: st.mode };
+  } finally {
+    fsSync.closeSync(fd);
   }
 }
 

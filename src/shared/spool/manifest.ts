@@ -2,7 +2,7 @@
 // read by the agent through a checked descriptor, then checked field by field, since the file
 // comes from a directory anyone with a hostPath mount could write to.
 import { CdcError, describeError } from '../errors.ts';
-import { MAX_PARTS, MIN_PART_BYTES } from '../s3-limits.ts';
+import { fixedSchedule, partBytes, partsFor, scheduleProblem, type PartSchedule } from '../part-schedule.ts';
 import { readRegularText, writeFileAtomic } from './files.ts';
 import type { PartialUploadManifest } from './names.ts';
 
@@ -26,15 +26,25 @@ export function parseManifest(text: string, where: string): PartialUploadManifes
   if (m?.version !== 1) throw invalid(where, `unknown version ${String(m?.version)}`);
   if (!isStr(m.bucket) || !isStr(m.key) || !isStr(m.uploadId)) throw invalid(where, 'bucket, key or uploadId missing');
   if (!isStr(m.restFile) || m.restFile.includes('/') || m.restFile.startsWith('.')) throw invalid(where, 'restFile must be a bare file name');
-  if (!isInt(m.partSize) || m.partSize < MIN_PART_BYTES) throw invalid(where, `partSize ${m.partSize} under ${MIN_PART_BYTES}`);
+  if (m.schedule !== undefined && (typeof m.schedule !== 'object' || m.schedule === null)) throw invalid(where, 'schedule malformed');
+  const s = manifestSchedule(m);
+  const bad = scheduleProblem(s);
+  if (bad) throw invalid(where, `part schedule: ${bad}`);
   if (!isInt(m.restBytes) || !Array.isArray(m.parts)) throw invalid(where, 'restBytes or parts missing');
   m.parts.forEach((p, i) => {
     if (p?.partNumber !== i + 1 || !isStr(p.etag) || !isInt(p.size)) throw invalid(where, `part ${i + 1} malformed`);
-    // Only the object's last part may be short; with rest bytes to follow, every part must be full.
-    if (p.size !== m.partSize && (m.restBytes > 0 || i < m.parts.length - 1)) throw invalid(where, `part ${i + 1} is not full size`);
+    // Only the object's last part may be short; with rest bytes to follow, every part is the
+    // schedule's size, so the rest continues the same cuts.
+    if (p.size !== partBytes(s, i + 1) && (m.restBytes > 0 || i < m.parts.length - 1)) throw invalid(where, `part ${i + 1} is not the schedule's size`);
   });
-  if (m.parts.length + Math.ceil(m.restBytes / m.partSize) > MAX_PARTS) throw invalid(where, 'too many parts');
+  const restParts = m.restBytes > 0 || m.parts.length === 0 ? partsFor(s, m.restBytes, m.parts.length + 1) : 0;
+  if (m.parts.length + restParts > s.maxParts) throw invalid(where, 'too many parts');
   return m;
+}
+
+/** The part sizes a manifest's upload follows; a manifest without `schedule` had fixed parts. */
+export function manifestSchedule(m: PartialUploadManifest): PartSchedule {
+  return m.schedule === undefined ? fixedSchedule(m.partSize) : { firstBytes: m.partSize, maxBytes: m.schedule.maxBytes, maxParts: m.schedule.maxParts };
 }
 
 export { invalid as manifestInvalid };

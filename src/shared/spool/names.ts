@@ -116,7 +116,10 @@ export interface PartialUploadManifest {
   readonly bucket: string;
   readonly key: string;
   readonly uploadId: string;
+  /** The first part size; with no `schedule` (manifests before parts grew), every part's size. */
   readonly partSize: number;
+  /** How parts grow (shared/part-schedule.ts): the rest is cut by it, continuing from part parts.length + 1. */
+  readonly schedule?: { readonly maxBytes: number; readonly maxParts: number };
   readonly parts: UploadedPart[];
   /** A bare file name in the manifest's directory. */
   readonly restFile: string;

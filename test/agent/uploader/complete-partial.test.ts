@@ -88,3 +88,31 @@ t.test('inconsistent files: CDC_MANIFEST_INVALID, nothing deleted', async (t) =>
   await t.rejects(completePartialUpload(b.client, manifestPath, log), { code: 'CDC_MANIFEST_INVALID' });
   t.equal(fs.readdirSync(dir).length, 2);
 });
+
+t.test('a manifest of growing parts: the rest continues the schedule where the composer stopped', async (t) => {
+  const b = await createTestBucket('man');
+  t.teardown(() => b.destroy());
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdc-manifest-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const key = 'dump.zip';
+  const uploadId = await createUpload({ client: b.client, bucket: b.name, key });
+  // maxParts 10: one part per size step, 5 then 10 MiB. The composer had parts 1 (5) and 2 (10).
+  const schedule = { maxBytes: 10 * MiB, maxParts: 10 };
+  const data = randomBytes(38 * MiB);
+  const parts: UploadedPart[] = [];
+  for (const [n, from, to] of [[1, 0, 5 * MiB], [2, 5 * MiB, 15 * MiB]] as const) {
+    const out = await b.client.send(new UploadPartCommand({ Bucket: b.name, Key: key, UploadId: uploadId, PartNumber: n, Body: data.subarray(from, to) }));
+    parts.push({ partNumber: n, etag: out.ETag!, size: to - from });
+  }
+  fs.writeFileSync(path.join(dir, 'dump.zip.rest'), data.subarray(15 * MiB));
+  const manifestPath = path.join(dir, 'dump.zip.upload.json');
+  await writeManifest(manifestPath, { version: 1, bucket: b.name, key, uploadId, partSize: PART, schedule, parts, restFile: 'dump.zip.rest', restBytes: 23 * MiB, createdAt: '' });
+  const sizes: number[] = [];
+  b.client.middlewareStack.add((next, ctx) => async (args) => {
+    if (ctx.commandName === 'UploadPartCommand') sizes.push(Number((args.input as { ContentLength: number }).ContentLength) / MiB);
+    return next(args);
+  }, { step: 'initialize', name: 'partSizes' });
+  await completePartialUpload(b.client, manifestPath, log);
+  t.same(sizes, [10, 10, 3], 'parts 3.. at the grown size');
+  t.ok((await b.get('dump.zip')).equals(data));
+});

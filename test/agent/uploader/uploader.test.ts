@@ -11,6 +11,7 @@ import { completePartialUpload } from '../../../src/agent/uploader/complete-part
 import { AgentMetrics } from '../../../src/agent/health/metrics.ts';
 import { RetryPolicy, DEFAULT_RETRY } from '../../../src/agent/retry-policy.ts';
 import { Uploader, type UploaderOptions } from '../../../src/agent/uploader/uploader.ts';
+import { fixedSchedule } from '../../../src/shared/part-schedule.ts';
 import { memoryLogger } from '../../helpers/memory-logger.ts';
 import { scratchHost } from '../../helpers/scratch-host.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
@@ -24,7 +25,7 @@ function makeUploader(b: TestBucket, coreDir: string, over: Partial<UploaderOpti
   const mem = memoryLogger();
   const metrics = new AgentMetrics({ defaultMetrics: false });
   const u = new Uploader({
-    coreDir, bucket: b.name, keyPrefix: '', partSizeBytes: 5 * MiB, queueSize: 2, minFileAgeMs: 0,
+    coreDir, bucket: b.name, keyPrefix: '', schedule: fixedSchedule(5 * MiB), queueSize: 2, minFileAgeMs: 0,
     client: b.client, log: mem.log, metrics, retry: new RetryPolicy({ ...DEFAULT_RETRY, baseDelayMs: 50, maxDelayMs: 200 }),
     completePartial: completePartialUpload, followUp: false, ...over,
   });

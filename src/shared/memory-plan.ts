@@ -1,0 +1,65 @@
+// COMP_MEMORY_MIB, the one memory setting: the composer's buffers (parts held for S3, compression
+// blocks in flight) are derived from it, so a user sets one number instead of balancing several.
+// Node's own heap and code (about 50 MiB) come on top. COMP_PART_SIZE_MIB and
+// COMP_UPLOAD_CONCURRENCY still work, as overrides of what is derived here.
+import { MAX_PART_BYTES, MIN_PART_BYTES } from './s3-limits.ts';
+import type { PartSchedule } from './part-schedule.ts';
+
+const MiB = 1024 * 1024;
+
+/** 64 MiB of buffers + Node's ~50 MiB stays under the 128 MiB peak RSS a composer may cost. */
+export const DEFAULT_MEMORY_MIB = 64;
+export const DEFAULT_FIRST_PART_MIB = 8;
+export const DEFAULT_UPLOAD_CONCURRENCY = 4;
+
+export interface MemoryPlan {
+  readonly memoryBytes: number;
+  /** COMP_RELEASE_BUFFER_MIB: core bytes read ahead of the compressor, taken first. */
+  readonly releaseBufferBytes: number;
+  /** Part buffers, in flight or being filled, stay within this. */
+  readonly partBudgetBytes: number;
+  /** Compression blocks (input and output) in flight stay within this. */
+  readonly blockBudgetBytes: number;
+  readonly schedule: PartSchedule;
+  /** Parts in flight at most (while parts are small). */
+  readonly uploadConcurrency: number;
+}
+
+export interface MemoryOverrides {
+  readonly partSizeMiB?: number | undefined;
+  readonly uploadConcurrency?: number | undefined;
+  readonly releaseBufferMiB?: number | undefined;
+}
+
+/**
+ * The release buffer first (0 unless set), then a quarter of the rest for compression blocks and
+ * the remainder for parts. The largest part is half the
+ * part budget (one uploading while the next fills); parts double from the first up to it.
+ */
+export function planMemory(memoryMiB: number, maxParts: number, o: MemoryOverrides = {}): MemoryPlan {
+  const memoryBytes = memoryMiB * MiB;
+  const releaseBufferBytes = Math.min((o.releaseBufferMiB ?? 0) * MiB, Math.floor(memoryBytes / 2));
+  const rest = memoryBytes - releaseBufferBytes;
+  const blockBudgetBytes = Math.max(4 * MiB, Math.floor(rest / 4));
+  const uploadConcurrency = o.uploadConcurrency ?? DEFAULT_UPLOAD_CONCURRENCY;
+  let partBudgetBytes = Math.max(2 * MIN_PART_BYTES, rest - blockBudgetBytes);
+  const firstBytes = o.partSizeMiB !== undefined
+    ? o.partSizeMiB * MiB
+    : Math.max(MIN_PART_BYTES, Math.min(DEFAULT_FIRST_PART_MIB * MiB, Math.floor(partBudgetBytes / 2 / MiB) * MiB));
+  // An explicit part size and concurrency are honoured even where they exceed the budget.
+  if (o.partSizeMiB !== undefined && o.uploadConcurrency !== undefined) partBudgetBytes = Math.max(partBudgetBytes, firstBytes * (uploadConcurrency + 1));
+  const maxBytes = Math.min(MAX_PART_BYTES, Math.max(firstBytes, Math.floor(partBudgetBytes / 2 / MiB) * MiB));
+  return { memoryBytes, releaseBufferBytes, partBudgetBytes, blockBudgetBytes, schedule: { firstBytes, maxBytes, maxParts }, uploadConcurrency };
+}
+
+/** Parts of `partSize` that may be in flight within `budgetBytes`, one more being filled. */
+export function partsInFlight(budgetBytes: number, partSize: number, concurrency: number): number {
+  return Math.max(1, Math.min(concurrency, Math.floor(budgetBytes / partSize) - 1));
+}
+
+/** Compression blocks in flight: enough to keep `threads` busy, within the block budget. */
+export function blocksInFlight(blockBudgetBytes: number, blockSize: number, threads: number): number {
+  // Two per thread keep each busy while the oldest is emitted; a block in flight holds its input and
+  // its output (at most about as large): 2 x blockSize.
+  return Math.max(2, Math.min(2 * threads + 2, Math.floor(blockBudgetBytes / (2 * blockSize))));
+}
