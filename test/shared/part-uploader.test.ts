@@ -7,7 +7,7 @@ import pino from 'pino';
 import { createTestBucket } from '../helpers/s3.ts';
 import { startTcpProxy } from '../helpers/tcp-proxy.ts';
 import { createS3Client } from '../../src/shared/s3-client.ts';
-import { createUpload } from '../../src/shared/s3-commands.ts';
+import { createUpload, s3PartSender } from '../../src/shared/s3-commands.ts';
 import { PartUploader } from '../../src/shared/part-uploader.ts';
 import { MultipartWriteStream } from '../../src/agent/uploader/multipart-stream.ts';
 
@@ -68,7 +68,7 @@ for (const concurrency of [1, 3]) {
     const client = createS3Client({ ...b.config, endpoint: proxy.endpoint }, { maxAttempts: 2 });
     t.teardown(() => client.destroy());
     const uploadId = await createUpload({ client, bucket: b.name, key: 'cut' });
-    const u = new PartUploader({ client, bucket: b.name, key: 'cut', uploadId, partSize: 5 * MiB, concurrency, log });
+    const u = new PartUploader({ send: s3PartSender({ client, bucket: b.name, key: 'cut' }, uploadId), partSize: 5 * MiB, concurrency, log });
     const data = randomBytes(33 * MiB);
     // Sequential parts: two get through, the third is cut. Parallel parts share the 12 MiB, so
     // any of them may be confirmed, in any order; only a contiguous prefix may count.

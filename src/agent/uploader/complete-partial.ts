@@ -10,7 +10,7 @@ import path from 'node:path';
 import { HeadObjectCommand, ListPartsCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '../../shared/log.ts';
 import { CdcError, describeError } from '../../shared/errors.ts';
-import { completeUpload, isGone } from '../../shared/s3-commands.ts';
+import { completeUpload, isGone, s3PartSender } from '../../shared/s3-commands.ts';
 import { PartUploader } from '../../shared/part-uploader.ts';
 import { dumpFiles, manifestInvalid, MANIFEST_SUFFIX, objectKey, openRegular, readManifest, type PartialUploadManifest } from '../../shared/spool/index.ts';
 
@@ -53,7 +53,7 @@ async function uploadRest(
   try {
     if (rest.size !== m.restBytes) throw manifestInvalid(manifestPath, `rest file has ${rest.size} bytes, manifest says ${m.restBytes}`);
     const uploader = new PartUploader({
-      client, bucket: m.bucket, key: m.key, uploadId: m.uploadId, partSize: m.partSize, concurrency, log,
+      send: s3PartSender({ client, bucket: m.bucket, key: m.key }, m.uploadId), partSize: m.partSize, concurrency, log,
       firstPartNumber: m.parts.length + 1, alreadyUploaded: have,
     });
     let read = 0;

@@ -6,7 +6,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../../shared/config.ts';
 import type { Logger } from '../../shared/log.ts';
 import { CdcError, codeOf, describeError, isCdcError } from '../../shared/errors.ts';
-import { abortUpload, completeUpload } from '../../shared/s3-commands.ts';
+import { abortUpload, completeUpload, s3PartSender } from '../../shared/s3-commands.ts';
 import { PartUploader } from '../../shared/part-uploader.ts';
 import { dumpFiles, writeManifest, type UploadedPart } from '../../shared/spool/index.ts';
 import { SpoolFile } from './spool-file.ts';
@@ -33,7 +33,7 @@ export function openS3Sink(o: S3SinkOptions): Sink {
 
   return makeSink((signal) => {
     const uploader = new PartUploader({
-      ...target, uploadId, partSize: config.partSizeBytes, concurrency: config.uploadConcurrency, log, signal,
+      send: s3PartSender(target, uploadId), partSize: config.partSizeBytes, concurrency: config.uploadConcurrency, log, signal,
       progressTimeoutMs: config.progressTimeoutMs,
     });
     let rest: SpoolFile | null = null;
