@@ -21,6 +21,10 @@ import { singleFlight } from './single-flight.ts';
 import { scanSpool } from './uploader/scan.ts';
 import { startTriggers } from './uploader/triggers.ts';
 import { Uploader } from './uploader/uploader.ts';
+import { azureSpoolStore } from './uploader/azure-store.ts';
+import { s3SpoolStore, type SpoolStore } from './uploader/store.ts';
+import { createContainerClient } from '../shared/azure-blob.ts';
+import type { StoreProbe } from './health/readiness.ts';
 
 export interface AgentDeps {
   config: AgentConfig;
@@ -42,6 +46,7 @@ export class Agent {
   readonly metrics = new AgentMetrics();
   readonly client: S3Client | undefined;
   readonly uploader: Uploader | undefined;
+  private readonly storeProbe: StoreProbe | undefined;
   private readonly d: AgentDeps;
   private readonly procSys: string;
   private readonly stops: (() => void)[] = [];
@@ -53,13 +58,25 @@ export class Agent {
     this.d = d;
     this.procSys = d.procSys ?? '/proc/sys';
     const s = d.config.shared;
-    if (s.s3.bucket) {
+    let store: SpoolStore | undefined;
+    if (s.store === 'azure') {
+      const container = () => createContainerClient(s.azure, { maxTries: 2, requestTimeoutMs: 120_000 });
+      this.storeProbe = { what: `Azure container ${s.azure.container} did not answer`, run: async () => (await container()).getProperties() };
+      store = azureSpoolStore({
+        container,
+        keyPrefix: s.s3.keyPrefix, partSizeBytes: s.partSizeBytes, queueSize: s.uploadConcurrency,
+      });
+    } else if (s.s3.bucket) {
       this.client = createS3Client(s.s3, { maxAttempts: 2, requestTimeoutMs: 120_000 });
-      this.uploader = new Uploader({
-        coreDir: s.coreDir, bucket: s.s3.bucket, keyPrefix: s.s3.keyPrefix,
-        partSizeBytes: s.partSizeBytes, queueSize: s.uploadConcurrency, minFileAgeMs: d.config.minFileAgeMs,
-        client: this.client, log: d.log, metrics: this.metrics, retry: new RetryPolicy(d.config.retry),
+      store = s3SpoolStore({
+        client: this.client, bucket: s.s3.bucket, keyPrefix: s.s3.keyPrefix, partSizeBytes: s.partSizeBytes, queueSize: s.uploadConcurrency,
         completePartial: (client, file, log) => completePartialUpload(client, file, log, { bucket: s.s3.bucket, keyPrefix: s.s3.keyPrefix }),
+      });
+    }
+    if (store) {
+      this.uploader = new Uploader({
+        coreDir: s.coreDir, store, keyPrefix: s.s3.keyPrefix, minFileAgeMs: d.config.minFileAgeMs,
+        log: d.log, metrics: this.metrics, retry: new RetryPolicy(d.config.retry),
         spoolCheck: (dir) => checkSpoolSpace(dir, { maxBytes: s.spoolMaxBytes, minFreeBytes: s.spoolMinFreeBytes }),
         afterPass: () => this.processRecords(),
         followUp: opts.followUp,
@@ -68,7 +85,7 @@ export class Agent {
     this.processRecords = singleFlight(async () => {
       const spool = await scanSpool(s.coreDir);
       await processRecords({
-        eventDir: s.eventDir, bucket: s.s3.bucket, keyPrefix: s.s3.keyPrefix, nodeName: d.config.nodeName,
+        eventDir: s.eventDir, bucket: s.store === 'azure' ? s.azure.container : s.s3.bucket, store: s.store, keyPrefix: s.s3.keyPrefix, nodeName: d.config.nodeName,
         api: () => this.kubeApi(), log: d.log, metrics: this.metrics, maxAgeMs: 24 * 3600_000,
       }, spool.names);
     });
@@ -111,7 +128,7 @@ export class Agent {
   /** One pass over the spool (and the event records). */
   async sweep(trigger: string): Promise<{ failed: number; deferred: number; uploaded: number }> {
     if (!this.uploader) {
-      this.d.log.warn({ event: 'SweepSkipped', code: 'CDC_S3_CONFIG' }, 'S3_BUCKET_NAME is not set; spooled dumps stay on disk');
+      this.d.log.warn({ event: 'SweepSkipped', code: 'CDC_S3_CONFIG' }, 'neither S3_BUCKET_NAME nor AZURE_STORAGE_CONTAINER is set; spooled dumps stay on disk');
       await this.processRecords();
       return { failed: 0, deferred: 0, uploaded: 0 };
     }
@@ -132,7 +149,7 @@ export class Agent {
     const s = this.d.config.shared;
     this.health = await startHealthServer({
       port, metrics: this.metrics,
-      ready: readinessCheck({ procSys: this.procSys, hostDir: s.hostDir, client: this.client, bucket: s.s3.bucket, cacheMs: this.d.config.readyCacheMs }),
+      ready: readinessCheck({ procSys: this.procSys, hostDir: s.hostDir, client: this.client, bucket: s.s3.bucket, probe: this.storeProbe, cacheMs: this.d.config.readyCacheMs }),
     });
     this.d.log.info({ event: 'HealthServerStarted', port: this.health.port }, 'serving /healthz /readyz /metrics');
     return this.health.port;

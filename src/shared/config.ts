@@ -39,6 +39,11 @@ export interface AzureConfig {
   readonly sasToken: string | undefined;
   /** Emulators and sovereign clouds; default https://{account}.blob.core.windows.net. */
   readonly blobEndpoint: string | undefined;
+  // Workload Identity (the names the AKS webhook injects)
+  readonly clientId: string | undefined;
+  readonly tenantId: string | undefined;
+  readonly federatedTokenFile: string | undefined;
+  readonly authorityHost: string | undefined;
 }
 
 export type StoreKind = 's3' | 'azure';
@@ -227,6 +232,10 @@ function azureConfig(r: ConfigReader): AzureConfig {
     key: r.raw('AZURE_STORAGE_KEY'),
     sasToken: r.raw('AZURE_STORAGE_SAS_TOKEN')?.replace(/^\?/, ''),
     blobEndpoint: blobEndpoint && /^https?:\/\/[^\s/]+/.test(blobEndpoint) ? blobEndpoint : undefined,
+    clientId: r.raw('AZURE_CLIENT_ID'),
+    tenantId: r.raw('AZURE_TENANT_ID'),
+    federatedTokenFile: r.raw('AZURE_FEDERATED_TOKEN_FILE'),
+    authorityHost: r.raw('AZURE_AUTHORITY_HOST'),
   });
 }
 

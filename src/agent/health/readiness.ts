@@ -1,4 +1,5 @@
-// Readiness = the kernel pipes cores to our composer AND the bucket answers HeadBucket.
+// Readiness = the kernel pipes cores to our composer AND the bucket answers HeadBucket (Azure: the
+// container answers Get Container Properties, through `probe`).
 // The HeadBucket answer is cached (readyCacheMs) so frequent probes never hammer S3.
 import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { describeError } from '../../shared/errors.ts';
@@ -6,17 +7,21 @@ import { isOurPattern } from '../install/core-pattern.ts';
 import { readSysctl, SYSCTLS } from '../install/sysctl.ts';
 import type { ReadyCheck } from './server.ts';
 
-export function readinessCheck(o: { procSys: string; hostDir: string; client: S3Client | undefined; bucket: string | undefined; cacheMs: number; now?: () => number }): () => Promise<ReadyCheck> {
+export interface StoreProbe { readonly what: string; run(): Promise<unknown> }
+
+export function readinessCheck(o: { procSys: string; hostDir: string; client: S3Client | undefined; bucket: string | undefined; probe?: StoreProbe; cacheMs: number; now?: () => number }): () => Promise<ReadyCheck> {
   let cached: { at: number; error: string | undefined } | undefined;
   const now = o.now ?? Date.now;
   const bucketError = async (): Promise<string | undefined> => {
-    if (!o.client || !o.bucket) return 'S3_BUCKET_NAME is not set';
+    const client = o.client, bucket = o.bucket;
+    const probe = o.probe ?? (client && bucket ? { what: `bucket ${bucket} did not answer HeadBucket`, run: () => client.send(new HeadBucketCommand({ Bucket: bucket })) } : undefined);
+    if (!probe) return 'S3_BUCKET_NAME is not set';
     if (cached && now() - cached.at < o.cacheMs) return cached.error;
     let error: string | undefined;
     try {
-      await o.client.send(new HeadBucketCommand({ Bucket: o.bucket }));
+      await probe.run();
     } catch (e) {
-      error = `bucket ${o.bucket} did not answer HeadBucket: ${describeError(e)}`;
+      error = `${probe.what}: ${describeError(e)}`;
     }
     cached = { at: now(), error };
     return error;

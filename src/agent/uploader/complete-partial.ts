@@ -11,7 +11,7 @@ import { HeadObjectCommand, ListPartsCommand, type S3Client } from '@aws-sdk/cli
 import type { Logger } from '../../shared/log.ts';
 import { CdcError, describeError } from '../../shared/errors.ts';
 import { completeUpload, isGone, s3PartSender } from '../../shared/s3-commands.ts';
-import { PartUploader } from '../../shared/part-uploader.ts';
+import { PartUploader, type PartSender } from '../../shared/part-uploader.ts';
 import { dumpFiles, manifestInvalid, MANIFEST_SUFFIX, objectKey, openRegular, readManifest, type PartialUploadManifest } from '../../shared/spool/index.ts';
 
 /** Parts S3 holds for the upload, or null when the upload is gone. */
@@ -32,17 +32,20 @@ async function listParts(client: S3Client, m: PartialUploadManifest): Promise<Ma
 }
 
 /** Deletes the rest file, then the manifest (so a crash between still leaves the manifest to re-run). */
-async function removeFiles(manifestPath: string, restPath: string): Promise<void> {
+export async function removeFiles(manifestPath: string, restPath: string): Promise<void> {
   await fs.rm(restPath, { force: true });
   await fs.rm(manifestPath, { force: true });
 }
 
 const sameEtag = (a: string | undefined, b: string) => (a ?? '').replace(/"/g, '') === b.replace(/"/g, '');
 
-/** Uploads the rest file as parts after the confirmed ones; returns every part of the object. */
-async function uploadRest(
-  client: S3Client, m: PartialUploadManifest, manifestPath: string, restPath: string,
-  have: Map<number, { etag: string; size: number }>, concurrency: number, log: Logger,
+/**
+ * Uploads the rest file as parts after the confirmed ones, through the store's `send`; returns
+ * every part of the object (Azure's completion shares it: azure-store.ts).
+ */
+export async function uploadRest(
+  send: PartSender, m: PartialUploadManifest, manifestPath: string, restPath: string,
+  have: Map<number, { etag: string; size: number }> | undefined, concurrency: number, log: Logger,
 ): Promise<PartialUploadManifest['parts']> {
   let rest;
   try {
@@ -53,8 +56,8 @@ async function uploadRest(
   try {
     if (rest.size !== m.restBytes) throw manifestInvalid(manifestPath, `rest file has ${rest.size} bytes, manifest says ${m.restBytes}`);
     const uploader = new PartUploader({
-      send: s3PartSender({ client, bucket: m.bucket, key: m.key }, m.uploadId), partSize: m.partSize, concurrency, log,
-      firstPartNumber: m.parts.length + 1, alreadyUploaded: have,
+      send, partSize: m.partSize, concurrency, log,
+      firstPartNumber: m.parts.length + 1, ...(have ? { alreadyUploaded: have } : {}),
     });
     let read = 0;
     const chunks = m.restBytes > 0 ? rest.fh.createReadStream({ start: 0, end: m.restBytes - 1, highWaterMark: 1 << 20, autoClose: false }) : [];
@@ -87,7 +90,7 @@ export interface PartialTarget {
  * A manifest comes from a directory others can write to: it may only finish the dump it is named
  * for, in the configured bucket, under the configured prefix, from its own rest file.
  */
-function checkTarget(m: PartialUploadManifest, manifestPath: string, t: PartialTarget): void {
+export function checkTarget(m: PartialUploadManifest, manifestPath: string, t: PartialTarget): void {
   const name = path.basename(manifestPath).slice(0, -MANIFEST_SUFFIX.length);
   if (t.bucket !== undefined && m.bucket !== t.bucket) throw manifestInvalid(manifestPath, `names bucket ${JSON.stringify(m.bucket)}, not the configured ${JSON.stringify(t.bucket)}`);
   if (t.keyPrefix !== undefined && m.key !== objectKey(t.keyPrefix, name)) throw manifestInvalid(manifestPath, `names key ${JSON.stringify(m.key)}, not this dump's ${JSON.stringify(objectKey(t.keyPrefix, name))}`);
@@ -98,6 +101,7 @@ export async function completePartialUpload(
   client: S3Client, manifestPath: string, log: Logger, target: PartialTarget = {},
 ): Promise<{ bucket: string; key: string; bytes: number }> {
   const m = await readManifest(manifestPath);
+  if (m.store) throw manifestInvalid(manifestPath, `is for ${m.store}, but the agent stores to S3`);
   checkTarget(m, manifestPath, target);
   const concurrency = target.concurrency ?? 1;
   const restPath = path.join(path.dirname(manifestPath), m.restFile);
@@ -121,7 +125,7 @@ export async function completePartialUpload(
     const h = have.get(p.partNumber);
     if (!h || !sameEtag(h.etag, p.etag)) throw manifestInvalid(manifestPath, `S3 lacks part ${p.partNumber} as recorded`);
   }
-  const parts = await uploadRest(client, m, manifestPath, restPath, have, concurrency, log);
+  const parts = await uploadRest(s3PartSender({ client, bucket: m.bucket, key: m.key }, m.uploadId), m, manifestPath, restPath, have, concurrency, log);
   await completeUpload({ client, bucket: m.bucket, key: m.key }, m.uploadId, parts);
   await removeFiles(manifestPath, restPath);
   log.info({ event: 'PartialUploadCompleted', bucket: m.bucket, key: m.key, bytes: total, parts: parts.length }, 'PartialUploadCompleted');
