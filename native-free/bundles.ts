@@ -30,7 +30,9 @@ export function bundleOptions(entry: string, outfile: string): BuildOptions {
     legalComments: 'none',
     logLevel: 'warning',
     external: EXTERNAL,
-    define: { 'process.env.CDC_BUNDLED': '"1"' },
-    ...(SHEBANG.has(outfile.split('/').pop()!) ? { banner: { js: '#!/usr/bin/env node' } } : {}),
+    // ESM dependencies (the Azure SDK's CRC-64 module) build a require from import.meta.url,
+    // which a CommonJS bundle lacks: give it the bundle's own file URL.
+    define: { 'process.env.CDC_BUNDLED': '"1"', 'import.meta.url': '__cdcBundleUrl' },
+    banner: { js: `${SHEBANG.has(outfile.split('/').pop()!) ? '#!/usr/bin/env node\n' : ''}var __cdcBundleUrl=require('node:url').pathToFileURL(__filename).href;` },
   };
 }
