@@ -15,7 +15,7 @@ import { AgentMetrics } from './health/metrics.ts';
 import { readinessCheck } from './health/readiness.ts';
 import { startHealthServer, type HealthServer } from './health/server.ts';
 import { install, uninstall, type InstallResult } from './install/install.ts';
-import { keepTokenFresh, webIdentitySource } from './install/web-identity.ts';
+import { azureTokenSource, HOST_AZURE_TOKEN_FILE, keepTokenFresh, webIdentitySource } from './install/web-identity.ts';
 import { RetryPolicy } from './retry-policy.ts';
 import { singleFlight } from './single-flight.ts';
 import { scanSpool } from './uploader/scan.ts';
@@ -118,6 +118,8 @@ export class Agent {
     });
     const tokenSource = webIdentitySource(env);
     if (tokenSource) this.stops.push(keepTokenFresh(tokenSource, s.hostDir, config.tokenRefreshMs, log));
+    const azureSource = azureTokenSource(env);
+    if (azureSource) this.stops.push(keepTokenFresh(azureSource, s.hostDir, config.tokenRefreshMs, log, HOST_AZURE_TOKEN_FILE));
     return result;
   }
 

@@ -113,9 +113,18 @@ export async function existingBlob(t: BlobTarget, abortSignal?: AbortSignal): Pr
   }
 }
 
-/** A dump never replaces another: the blob must not exist yet (checked again at commit). */
+/**
+ * A dump never replaces another: the blob must not exist yet (checked again at commit). A
+ * write-only SAS may not read properties: then the conditional commit alone guards it.
+ */
 export async function assertNoBlob(t: BlobTarget, abortSignal?: AbortSignal): Promise<void> {
-  const found = await existingBlob(t, abortSignal);
+  let found;
+  try {
+    found = await existingBlob(t, abortSignal);
+  } catch (e) {
+    if (statusOf(e) === 403 && errorCodeOf(e) === 'AuthorizationPermissionMismatch') return;
+    throw e;
+  }
   if (found) throw new CdcError('CDC_KEY_EXISTS', `azure://${t.container}/${t.name} already exists (${found.bytes} bytes)`);
 }
 
