@@ -13,8 +13,11 @@ export const BUNDLES = [
 /** Bundles run as commands get a shebang (the package's bins). */
 const SHEBANG = new Set(['cdh.cjs']);
 
-/** Optional peers that pino and the AWS SDK probe for but never need here. */
-export const EXTERNAL = ['pino-pretty', 'aws-crt', '@aws-sdk/signature-v4-crt'];
+/**
+ * Optional peers that pino, the AWS SDK and the Azure SDK (through `debug`, which tries
+ * supports-color for coloured terminal output) probe for but never need here.
+ */
+export const EXTERNAL = ['pino-pretty', 'aws-crt', '@aws-sdk/signature-v4-crt', 'supports-color'];
 
 export function bundleOptions(entry: string, outfile: string): BuildOptions {
   return {
