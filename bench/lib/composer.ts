@@ -10,15 +10,16 @@ import type { RunContext, Sample, Scenario } from './types.ts';
 
 const RLIM_INFINITY = '18446744073709551615'; // what the kernel prints for %c when unlimited
 
-export function composerScenario(id: string, title: string, env: Record<string, string>, mode: 'direct' | 'spool'): Scenario {
+/** `store`: S3 (the bench's RGW) or Azure (its Azurite, lib/azure.ts). */
+export function composerScenario(id: string, title: string, env: Record<string, string>, mode: 'direct' | 'spool', store: 's3' | 'azure' = 's3'): Scenario {
   let inst: InstalledComposer | undefined;
   return {
-    id, title, group: 'composer', usesS3: mode === 'direct',
+    id, title, group: 'composer', usesS3: mode === 'direct' && store === 's3', usesAzure: store === 'azure',
     async run(ctx: RunContext): Promise<Sample> {
-      inst ??= installComposer({
-        S3_ENDPOINT: ctx.s3.endpoint, S3_BUCKET_NAME: ctx.s3.bucket, S3_ACCESS_KEY: ACCESS_KEY, S3_SECRET: SECRET,
-        S3_REGION: 'us-east-1', COMP_DIRECT_UPLOAD: mode === 'direct' ? 'true' : 'false', ...env,
-      });
+      const storeEnv = store === 'azure'
+        ? (await ctx.azure()).env()
+        : { S3_ENDPOINT: ctx.s3.endpoint, S3_BUCKET_NAME: ctx.s3.bucket, S3_ACCESS_KEY: ACCESS_KEY, S3_SECRET: SECRET, S3_REGION: 'us-east-1' };
+      inst ??= installComposer({ ...storeEnv, COMP_DIRECT_UPLOAD: mode === 'direct' ? 'true' : 'false', ...env });
       const logLines = inst.log().length;
       // $$ (the shell) stands in for the crashed pid: a live process whose /proc can be read.
       const flags = `-c=${RLIM_INFINITY} -e=bench -p=$$ -s=11 -t=$(date +%s) -h=bench -P=$$`;
@@ -31,7 +32,7 @@ export function composerScenario(id: string, title: string, env: Record<string, 
       if (drained?.bytes !== ctx.core.bytes) throw new Error(`${id}: composer read ${String(drained?.bytes)} of ${ctx.core.bytes} bytes`);
       let outBytes: number;
       if (mode === 'direct') {
-        const objs = await ctx.s3.objects();
+        const objs = await (store === 'azure' ? (await ctx.azure()).objects() : ctx.s3.objects());
         if (objs.length !== 1) throw new Error(`${id}: ${objs.length} objects in the bucket, wanted 1`);
         outBytes = objs[0]!.size;
       } else {
