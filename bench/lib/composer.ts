@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { installComposer, type InstalledComposer } from '../../test/helpers/composer-install.ts';
 import { ACCESS_KEY, SECRET } from './s3.ts';
+import { summaryPrefix } from '../../src/shared/spool/names.ts';
 import { measureShell, sh } from './measure.ts';
 import type { RunContext, Sample, Scenario } from './types.ts';
 
@@ -32,7 +33,8 @@ export function composerScenario(id: string, title: string, env: Record<string, 
       if (drained?.bytes !== ctx.core.bytes) throw new Error(`${id}: composer read ${String(drained?.bytes)} of ${ctx.core.bytes} bytes`);
       let outBytes: number;
       if (mode === 'direct') {
-        const objs = await (store === 'azure' ? (await ctx.azure()).objects() : ctx.s3.objects());
+        // The dump summary cdh lists (S3 only) is stored beside the zip: not the dump.
+        const objs = (await (store === 'azure' ? (await ctx.azure()).objects() : ctx.s3.objects())).filter((o) => !o.key.startsWith(summaryPrefix('')));
         if (objs.length !== 1) throw new Error(`${id}: ${objs.length} objects in the bucket, wanted 1`);
         outBytes = objs[0]!.size;
       } else {
