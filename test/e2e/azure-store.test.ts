@@ -162,3 +162,23 @@ t.test('the agent SIGKILLed while committing a cut dump, restarted: one blob, wh
   t.equal(third.code, 0);
   t.equal((await box.blobs()).length, 1, 'still one blob');
 });
+
+t.test('the agent on Azure: /readyz asks the container, and says why when it is missing', async (t) => {
+  const box = await azurite.container('ready');
+  t.teardown(() => box.destroy());
+  for (const [env, status, reasons] of [
+    [box.env(), 200, []],
+    [{ ...box.env(), AZURE_STORAGE_CONTAINER: 'no-such-container' }, 503, [/Azure container no-such-container did not answer/]],
+  ] as const) {
+    const h = scratchHost('cdc-azure-ready-');
+    const a = startAgent(['run'], h, { ...env });
+    await waitFor('health server', () => a.lines.some((l) => l.event === 'HealthServerStarted'));
+    const port = a.lines.find((l) => l.event === 'HealthServerStarted')!.port;
+    const r = await fetch(`http://127.0.0.1:${port}/readyz`);
+    t.equal(r.status, status, `${env.AZURE_STORAGE_CONTAINER}: ${status}`);
+    t.match(await r.json(), { ready: status === 200, reasons });
+    a.proc.kill('SIGTERM');
+    await a.exited;
+    h.cleanup();
+  }
+});
