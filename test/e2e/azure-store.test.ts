@@ -182,3 +182,24 @@ t.test('the agent on Azure: /readyz asks the container, and says why when it is 
     h.cleanup();
   }
 });
+
+t.test('Azure stalls mid-stream: after COMP_PROGRESS_TIMEOUT the rest is spooled, the agent commits the blob', async (t) => {
+  const box = await azurite.container('stall');
+  const proxy = await startTcpProxy(azurite.port);
+  const c = installComposer({ ...box.env(`${proxy.endpoint}/devstoreaccount1`), COMP_CODEC: 'store', COMP_PART_SIZE_MIB: '5', COMP_UPLOAD_CONCURRENCY: '2', COMP_PROGRESS_TIMEOUT: '2' });
+  t.teardown(async () => { c.remove(); await proxy.close(); await box.destroy(); });
+  proxy.stallAfter(12 * MiB);
+  await withCorePattern(teePattern(c), async () => {
+    await crashMany(program, 1, 40);
+    await waitFor('the composer to finish', () => finished(c).length >= 1, 120_000);
+  });
+  const done = finished(c)[0]!;
+  t.equal(done.outcome, 'partial');
+  t.ok(Number(done.ms) < 20_000, `the composer ended ${done.ms} ms after its start, not after the SDK's retries`);
+  t.ok(c.log().some((l) => l.event === 'UploadFailedMidstream' && l.code === 'CDC_S3_STALLED'), 'the stall has its code');
+  proxy.restore();
+  const agent = await agentSweep(c, box.env());
+  t.equal(agent.code, 0);
+  await checkBlob(t, box, c);
+  t.same(spoolListing(c.coreDir), [], 'rest and manifest removed');
+});
