@@ -143,10 +143,13 @@ export async function stagedBlocks(t: BlobTarget, abortSignal?: AbortSignal): Pr
  * Commits the blocks in order as the blob, only if no blob exists (If-None-Match: *), so a dump
  * never overwrites one. Returns the blob's size as Azure reports it.
  */
-export async function commitBlocks(t: BlobTarget, ids: string[], bytes: number, abortSignal?: AbortSignal): Promise<{ bytes: number }> {
+export async function commitBlocks(
+  t: BlobTarget, ids: string[], bytes: number, abortSignal?: AbortSignal, metadata?: Record<string, string>,
+): Promise<{ bytes: number }> {
   try {
     await t.blob.commitBlockList(ids, {
       abortSignal, conditions: { ifNoneMatch: '*' }, blobHTTPHeaders: { blobContentType: 'application/zip' },
+      ...(metadata ? { metadata } : {}),
     });
   } catch (e) {
     if (statusOf(e) === 409 || statusOf(e) === 412) throw new CdcError('CDC_KEY_EXISTS', `azure://${t.container}/${t.name} appeared before the commit; not replaced`, undefined, { cause: e });

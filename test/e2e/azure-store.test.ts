@@ -73,6 +73,9 @@ t.test('a real crash streams into an Azure block blob: a whole zip, gdb reads th
   t.ok(Number(up?.parts) >= 5, `${up?.parts} blocks of 5 MiB`);
   const zip = await checkBlob(t, box, c);
   t.match(backtrace(zip, program), /crash_here[\s\S]*do_work[\s\S]*main/, 'gdb names the crashing frames');
+  const props = await box.client.getBlockBlobClient((await box.blobs())[0]!).getProperties();
+  t.match(props.metadata, { signal: 'SIGSEGV', node: /\S/, fingerprint: /^[0-9a-f]{16}$/ }, 'the dump summary as blob metadata (set at the commit: the fingerprint is known by then)');
+  t.equal(props.contentType, 'application/zip');
   t.same(spoolListing(c.coreDir), [], 'nothing spooled');
   const record = JSON.parse(fs.readFileSync(path.join(c.eventDir, fs.readdirSync(c.eventDir)[0]!), 'utf8'));
   t.equal(record.storage, 's3', 'the agent record says stored (Event at once)');

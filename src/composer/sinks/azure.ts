@@ -6,14 +6,15 @@ import { blockSender, commitBlocks, type BlobTarget } from '../../shared/azure-b
 import { openStagedSink } from './staged.ts';
 import type { Sink } from './types.ts';
 
-export function openAzureSink(o: { config: Config; name: string; log: Logger; target: BlobTarget; tag: string }): Sink {
+/** `metadata`: the dump's summary (object-metadata.ts), asked for at the commit, when most is known. */
+export function openAzureSink(o: { config: Config; name: string; log: Logger; target: BlobTarget; tag: string; metadata?: () => Record<string, string> }): Sink {
   const { target, tag } = o;
   return openStagedSink({
     config: o.config, name: o.name, log: o.log,
     upload: {
       store: 'azure', bucket: target.container, key: target.name, uploadId: tag,
       send: blockSender(target, tag),
-      complete: (parts, signal) => commitBlocks(target, parts.map((p) => p.etag), parts.reduce((n, p) => n + p.size, 0), signal),
+      complete: (parts, signal) => commitBlocks(target, parts.map((p) => p.etag), parts.reduce((n, p) => n + p.size, 0), signal, o.metadata?.()),
       // Uncommitted blocks cannot be deleted one by one; Azure drops them after a week.
       discard: async () => undefined,
       close: () => undefined,

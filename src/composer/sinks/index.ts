@@ -36,7 +36,7 @@ async function openAzure(opts: SinkRequest, spool: Spool): Promise<Sink> {
       event: 'UploadStarted', store: 'azure', credential: azure.azureCredentialKind(config.azure), bucket: target.container, key,
       partSizeBytes: config.partSizeBytes, concurrency: config.uploadConcurrency,
     }, 'UploadStarted');
-    return openAzureSink({ config, name, log, target, tag });
+    return openAzureSink({ config, name, log, target, tag, ...(opts.metadata ? { metadata: opts.metadata } : {}) });
   } catch (e) {
     return isCdcError(e) ? spool(e.code, e.detail ?? e.message) : spool('CDC_S3_UNREACHABLE', `Azure: ${describeError(e)}`);
   }
