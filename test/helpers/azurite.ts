@@ -55,7 +55,10 @@ export async function startAzurite(): Promise<Azurite> {
   await waitFor(`Azurite listening on ${port}`, () => {
     if (child.exitCode !== null) throw new Error(`Azurite exited: ${out}`);
     return /successfully listen/.test(out);
-  }, 30_000);
+  }, 30_000).catch((e: unknown) => {
+    child.kill('SIGKILL'); // never left running when it did not come up
+    throw e;
+  });
   const blobEndpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
   const connectionString = (endpoint = blobEndpoint) =>
     `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${endpoint};`;
