@@ -32,9 +32,13 @@ import cdcSpool from './scenarios/composer-spool.ts';
 import { cdcDeflateOneCore, cdcDeflateTwoCores } from './scenarios/composer-cores.ts';
 import { cdcEarly64, cdcEarly256 } from './scenarios/composer-early-buffer.ts';
 import { cdcRelease64, cdcRelease256 } from './scenarios/composer-release-buffer.ts';
+import cdcAzureStore from './scenarios/composer-azure-store.ts';
+import cdcAzureDeflate from './scenarios/composer-azure-deflate.ts';
+import rcloneAzure from './scenarios/peer-rclone-azure.ts';
+import { openBenchAzure, type BenchAzure } from './lib/azure.ts';
 
 const ALL: Scenario[] = [cat, gzip, pigz, zstd, gzipRclone, pigzRclone, rclone, design, cdcStore, cdcDeflate, cdcDeflateNoTriage, cdcZstd, cdcSpool,
-  cdcDeflateOneCore, cdcDeflateTwoCores, cdcEarly64, cdcEarly256, cdcRelease64, cdcRelease256];
+  cdcDeflateOneCore, cdcDeflateTwoCores, cdcEarly64, cdcEarly256, cdcRelease64, cdcRelease256, rcloneAzure, cdcAzureStore, cdcAzureDeflate];
 const GiB = 2 ** 30;
 
 const log = (s: string) => console.log(s);
@@ -89,6 +93,8 @@ async function main(): Promise<void> {
   };
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { stopOwnS3(); process.exit(130); });
 
+  let azure: Promise<BenchAzure> | undefined;
+  const openAzure = () => (azure ??= openBenchAzure(log));
   const cells: Cell[] = [];
   const profiles: ProfileSummary[] = [];
   const holds: HoldResult[] = [];
@@ -121,7 +127,7 @@ async function main(): Promise<void> {
         for (const cell of sizeCells) {
           try {
             const server0 = cell.scenario.usesS3 ? s3.serverCpuS() : undefined;
-            const sample = await cell.scenario.run({ core, s3, tools, log });
+            const sample = await cell.scenario.run({ core, s3, azure: openAzure, tools, log });
             const server1 = server0 === undefined ? undefined : s3.serverCpuS();
             if (server1 !== undefined) sample.serverCpuS = server1 - server0!;
             cell.samples.push(sample);
@@ -131,6 +137,7 @@ async function main(): Promise<void> {
             log(`FAILED ${cell.scenario.id}: ${(e as Error).message}`);
           }
           if (cell.scenario.usesS3) await s3.clear();
+          if (cell.scenario.usesAzure) await (await openAzure()).clear();
         }
       }
       prev = { size, perRunMs: (Date.now() - t0) / runs };
@@ -148,12 +155,13 @@ async function main(): Promise<void> {
       const core: CoreFile = await ensureCore(tools, pick, log);
       for (const codec of ['deflate', 'zstd', 'store']) {
         log(`profiling the composer (${codec}, ${pick} MiB)`);
-        profiles.push(await profileComposer({ core, s3, tools, log }, codec));
+        profiles.push(await profileComposer({ core, s3, azure: openAzure, tools, log }, codec));
       }
     }
   } finally {
     for (const s of ALL) s.dispose?.();
     await s3.close();
+    if (azure) await (await azure).close();
   }
 
   const { markdown } = renderReport({

@@ -13,8 +13,11 @@ export const BUNDLES = [
 /** Bundles run as commands get a shebang (the package's bins). */
 const SHEBANG = new Set(['cdh.cjs']);
 
-/** Optional peers that pino and the AWS SDK probe for but never need here. */
-export const EXTERNAL = ['pino-pretty', 'aws-crt', '@aws-sdk/signature-v4-crt'];
+/**
+ * Optional peers that pino, the AWS SDK and the Azure SDK (through `debug`, which tries
+ * supports-color for coloured terminal output) probe for but never need here.
+ */
+export const EXTERNAL = ['pino-pretty', 'aws-crt', '@aws-sdk/signature-v4-crt', 'supports-color'];
 
 export function bundleOptions(entry: string, outfile: string): BuildOptions {
   return {
@@ -30,7 +33,9 @@ export function bundleOptions(entry: string, outfile: string): BuildOptions {
     legalComments: 'none',
     logLevel: 'warning',
     external: EXTERNAL,
-    define: { 'process.env.CDC_BUNDLED': '"1"' },
-    ...(SHEBANG.has(outfile.split('/').pop()!) ? { banner: { js: '#!/usr/bin/env node' } } : {}),
+    // ESM dependencies (the Azure SDK's CRC-64 module) build a require from import.meta.url,
+    // which a CommonJS bundle lacks: give it the bundle's own file URL.
+    define: { 'process.env.CDC_BUNDLED': '"1"', 'import.meta.url': '__cdcBundleUrl' },
+    banner: { js: `${SHEBANG.has(outfile.split('/').pop()!) ? '#!/usr/bin/env node\n' : ''}var __cdcBundleUrl=require('node:url').pathToFileURL(__filename).href;` },
   };
 }

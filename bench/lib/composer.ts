@@ -5,21 +5,25 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { installComposer, type InstalledComposer } from '../../test/helpers/composer-install.ts';
 import { ACCESS_KEY, SECRET } from './s3.ts';
+import { summaryPrefix } from '../../src/shared/spool/names.ts';
 import { measureShell, sh } from './measure.ts';
 import type { RunContext, Sample, Scenario } from './types.ts';
 
 const RLIM_INFINITY = '18446744073709551615'; // what the kernel prints for %c when unlimited
 
-/** `prefix`: a command the composer runs under, e.g. `taskset -c 0` (the scaling rows). */
-export function composerScenario(id: string, title: string, env: Record<string, string>, mode: 'direct' | 'spool', prefix = ''): Scenario {
+/** `store`: S3 (the bench's RGW) or Azure (its Azurite, lib/azure.ts); `prefix`: a command the
+ * composer runs under, e.g. `taskset -c 0` (the scaling rows). */
+export function composerScenario(id: string, title: string, env: Record<string, string>, mode: 'direct' | 'spool', o: { store?: 's3' | 'azure'; prefix?: string } = {}): Scenario {
+  const store = o.store ?? 's3';
+  const prefix = o.prefix ?? '';
   let inst: InstalledComposer | undefined;
   return {
-    id, title, group: 'composer', usesS3: mode === 'direct',
+    id, title, group: 'composer', usesS3: mode === 'direct' && store === 's3', usesAzure: store === 'azure',
     async run(ctx: RunContext): Promise<Sample> {
-      inst ??= installComposer({
-        S3_ENDPOINT: ctx.s3.endpoint, S3_BUCKET_NAME: ctx.s3.bucket, S3_ACCESS_KEY: ACCESS_KEY, S3_SECRET: SECRET,
-        S3_REGION: 'us-east-1', COMP_DIRECT_UPLOAD: mode === 'direct' ? 'true' : 'false', ...env,
-      });
+      const storeEnv = store === 'azure'
+        ? (await ctx.azure()).env()
+        : { S3_ENDPOINT: ctx.s3.endpoint, S3_BUCKET_NAME: ctx.s3.bucket, S3_ACCESS_KEY: ACCESS_KEY, S3_SECRET: SECRET, S3_REGION: 'us-east-1' };
+      inst ??= installComposer({ ...storeEnv, COMP_DIRECT_UPLOAD: mode === 'direct' ? 'true' : 'false', ...env });
       const logLines = inst.log().length;
       // $$ (the shell) stands in for the crashed pid: a live process whose /proc can be read.
       const flags = `-c=${RLIM_INFINITY} -e=bench -p=$$ -s=11 -t=$(date +%s) -h=bench -P=$$`;
@@ -32,9 +36,9 @@ export function composerScenario(id: string, title: string, env: Record<string, 
       if (drained?.bytes !== ctx.core.bytes) throw new Error(`${id}: composer read ${String(drained?.bytes)} of ${ctx.core.bytes} bytes`);
       let outBytes: number;
       if (mode === 'direct') {
-        // The dump's zip; the summary object beside it (cdh-index/, src/shared/dump-summary.ts) is not counted.
-        const objs = (await ctx.s3.objects()).filter((o) => o.key.endsWith('.zip'));
-        if (objs.length !== 1) throw new Error(`${id}: ${objs.length} zips in the bucket, wanted 1`);
+        // The dump summary cdh lists (S3 only) is stored beside the zip: not the dump.
+        const objs = (await (store === 'azure' ? (await ctx.azure()).objects() : ctx.s3.objects())).filter((o) => !o.key.startsWith(summaryPrefix('')));
+        if (objs.length !== 1) throw new Error(`${id}: ${objs.length} objects (zips) in the store, wanted 1`);
         outBytes = objs[0]!.size;
       } else {
         const zips = fs.readdirSync(inst.coreDir).filter((f) => f.endsWith('.zip'));

@@ -22,14 +22,17 @@ export function localPipe(id: string, title: string, group: Group, command: stri
  * A pipeline fed the core that ends by writing one object, KEY, into the bench bucket: `sink(ctx, key)`
  * gives the shell command after `cat CORE |` and the environment it runs with.
  */
-export function s3Pipe(id: string, title: string, sink: (ctx: RunContext, key: string) => { command: string; env: NodeJS.ProcessEnv }): Scenario {
+export function s3Pipe(
+  id: string, title: string, sink: (ctx: RunContext, key: string) => Promise<{ command: string; env: NodeJS.ProcessEnv }> | { command: string; env: NodeJS.ProcessEnv },
+  store: 's3' | 'azure' = 's3',
+): Scenario {
   return {
-    id, title, group: 'peer', usesS3: true,
+    id, title, group: 'peer', usesS3: store === 's3', usesAzure: store === 'azure',
     async run(ctx: RunContext): Promise<Sample> {
       const key = `${id.replace(/[^a-z0-9-]/gi, '-')}-${Date.now()}`;
-      const { command, env } = sink(ctx, key);
+      const { command, env } = await sink(ctx, key);
       const cost = measureShell(ctx.tools.measure, `set -o pipefail; cat ${sh(ctx.core.path)} | ${command}`, env);
-      const obj = (await ctx.s3.objects()).find((o) => o.key === key);
+      const obj = (await (store === 'azure' ? (await ctx.azure()).objects() : ctx.s3.objects())).find((o) => o.key === key);
       if (!obj) throw new Error(`${id}: no object ${key} in the bucket`);
       return { ...cost, outBytes: obj.size };
     },
@@ -46,4 +49,12 @@ export function rclonePipe(id: string, title: string, command: string | undefine
       env: { ...env, ...ctx.s3.rcloneEnv() },
     };
   });
+}
+
+/** `rclone rcat` (azureblob backend, its defaults) into the bench's Azurite container. */
+export function rcloneAzurePipe(id: string, title: string): Scenario {
+  return s3Pipe(id, title, async (ctx, key) => {
+    const az = await ctx.azure();
+    return { command: `rclone rcat ${sh(`azbench:${az.container}/${key}`)} 2>/dev/null`, env: { ...process.env, ...az.rcloneEnv() } };
+  }, 'azure');
 }

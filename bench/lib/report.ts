@@ -19,7 +19,7 @@ export interface ReportInput {
   command: string;
 }
 
-const BASELINES = ['cat', 'gzip-1', 'pigz-1', 'zstd-1', 'gzip|rclone', 'pigz|rclone', 'rclone', 'design-pipeline'];
+const BASELINES = ['cat', 'gzip-1', 'pigz-1', 'zstd-1', 'gzip|rclone', 'pigz|rclone', 'rclone', 'design-pipeline', 'rclone-azure'];
 
 const fmt = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '–');
 const bytes = (b: number) => (!Number.isFinite(b) ? '–' : b < 1 << 20 ? `${(b / 1024).toFixed(0)} KiB` : `${(b / 2 ** 20).toFixed(0)} MiB`);

@@ -1,5 +1,6 @@
 // What a scenario is and what one run of it yields.
 import type { BenchS3 } from './s3.ts';
+import type { BenchAzure } from './azure.ts';
 import type { CoreFile } from './cores.ts';
 import type { Cost } from './measure.ts';
 import type { Tools } from './tools.ts';
@@ -7,6 +8,8 @@ import type { Tools } from './tools.ts';
 export interface RunContext {
   core: CoreFile;
   s3: BenchS3;
+  /** Azurite, started on first use (lib/azure.ts). */
+  azure: () => Promise<BenchAzure>;
   tools: Tools;
   log: (line: string) => void;
 }
@@ -25,6 +28,8 @@ export interface Scenario {
   title: string;
   group: Group;
   usesS3: boolean;
+  /** Writes into the bench's Azurite container (cleared after each run). */
+  usesAzure?: boolean;
   run(ctx: RunContext): Promise<Sample>;
   dispose?(): void;
 }

@@ -3,5 +3,5 @@
 import { composerScenario } from '../lib/composer.ts';
 
 const env = { COMP_CODEC: 'deflate', COMP_COMPRESSION_LEVEL: '1' };
-export const cdcDeflateOneCore = composerScenario('cdc-deflate-1-1core', 'composer direct deflate-1, taskset 1 core', env, 'direct', 'taskset -c 0');
-export const cdcDeflateTwoCores = composerScenario('cdc-deflate-1-2cores', 'composer direct deflate-1, taskset 2 cores', env, 'direct', 'taskset -c 0,1');
+export const cdcDeflateOneCore = composerScenario('cdc-deflate-1-1core', 'composer direct deflate-1, taskset 1 core', env, 'direct', { prefix: 'taskset -c 0' });
+export const cdcDeflateTwoCores = composerScenario('cdc-deflate-1-2cores', 'composer direct deflate-1, taskset 2 cores', env, 'direct', { prefix: 'taskset -c 0,1' });

@@ -17,12 +17,16 @@ import { decideOnStop, type StopDecision } from './stop-decision.ts';
 import { readinessCheck } from './health/readiness.ts';
 import { startHealthServer, type HealthServer } from './health/server.ts';
 import { install, uninstall, type InstallResult } from './install/install.ts';
-import { keepTokenFresh, webIdentitySource } from './install/web-identity.ts';
+import { azureTokenSource, HOST_AZURE_TOKEN_FILE, keepTokenFresh, webIdentitySource } from './install/web-identity.ts';
 import { RetryPolicy } from './retry-policy.ts';
 import { singleFlight } from './single-flight.ts';
 import { scanSpool } from './uploader/scan.ts';
 import { startTriggers } from './uploader/triggers.ts';
 import { Uploader } from './uploader/uploader.ts';
+import { azureSpoolStore } from './uploader/azure-store.ts';
+import { s3SpoolStore, type SpoolStore } from './uploader/store.ts';
+import { createContainerClient } from '../shared/azure-blob.ts';
+import type { StoreProbe } from './health/readiness.ts';
 
 export interface AgentDeps {
   config: AgentConfig;
@@ -44,6 +48,7 @@ export class Agent {
   readonly metrics = new AgentMetrics();
   readonly client: S3Client | undefined;
   readonly uploader: Uploader | undefined;
+  private readonly storeProbe: StoreProbe | undefined;
   private readonly d: AgentDeps;
   private readonly procSys: string;
   private readonly stops: (() => void)[] = [];
@@ -57,13 +62,25 @@ export class Agent {
     this.d = d;
     this.procSys = d.procSys ?? '/proc/sys';
     const s = d.config.shared;
-    if (s.s3.bucket) {
+    let store: SpoolStore | undefined;
+    if (s.store === 'azure') {
+      const container = () => createContainerClient(s.azure, { maxTries: 2, requestTimeoutMs: 120_000 });
+      this.storeProbe = { what: `Azure container ${s.azure.container} did not answer`, run: async () => (await container()).getProperties() };
+      store = azureSpoolStore({
+        container,
+        keyPrefix: s.s3.keyPrefix, schedule: s.partSchedule, queueSize: s.uploadConcurrency,
+      });
+    } else if (s.s3.bucket) {
       this.client = createS3Client(s.s3, { maxAttempts: 2, requestTimeoutMs: 120_000 });
-      this.uploader = new Uploader({
-        coreDir: s.coreDir, bucket: s.s3.bucket, keyPrefix: s.s3.keyPrefix,
-        schedule: s.partSchedule, queueSize: s.uploadConcurrency, minFileAgeMs: d.config.minFileAgeMs,
-        client: this.client, log: d.log, metrics: this.metrics, retry: new RetryPolicy(d.config.retry),
+      store = s3SpoolStore({
+        client: this.client, bucket: s.s3.bucket, keyPrefix: s.s3.keyPrefix, schedule: s.partSchedule, queueSize: s.uploadConcurrency,
         completePartial: (client, file, log) => completePartialUpload(client, file, log, { bucket: s.s3.bucket, keyPrefix: s.s3.keyPrefix }),
+      });
+    }
+    if (store) {
+      this.uploader = new Uploader({
+        coreDir: s.coreDir, store, keyPrefix: s.s3.keyPrefix, minFileAgeMs: d.config.minFileAgeMs,
+        log: d.log, metrics: this.metrics, retry: new RetryPolicy(d.config.retry),
         spoolCheck: (dir) => checkSpoolSpace(dir, { maxBytes: s.spoolMaxBytes, minFreeBytes: s.spoolMinFreeBytes }),
         afterPass: () => this.processRecords(),
         followUp: opts.followUp,
@@ -72,7 +89,7 @@ export class Agent {
     this.processRecords = singleFlight(async () => {
       const spool = await scanSpool(s.coreDir);
       await processRecords({
-        eventDir: s.eventDir, bucket: s.s3.bucket, keyPrefix: s.s3.keyPrefix, nodeName: d.config.nodeName,
+        eventDir: s.eventDir, bucket: s.store === 'azure' ? s.azure.container : s.s3.bucket, store: s.store, keyPrefix: s.s3.keyPrefix, nodeName: d.config.nodeName,
         api: () => this.kubeApi(), log: d.log, metrics: this.metrics, maxAgeMs: 24 * 3600_000,
       }, spool.names);
     });
@@ -105,6 +122,8 @@ export class Agent {
     });
     const tokenSource = webIdentitySource(env);
     if (tokenSource) this.stops.push(keepTokenFresh(tokenSource, s.hostDir, config.tokenRefreshMs, log));
+    const azureSource = azureTokenSource(env);
+    if (azureSource) this.stops.push(keepTokenFresh(azureSource, s.hostDir, config.tokenRefreshMs, log, HOST_AZURE_TOKEN_FILE));
     await this.checkHost();
     return result;
   }
@@ -159,7 +178,7 @@ export class Agent {
   /** One pass over the spool (and the event records). */
   async sweep(trigger: string): Promise<{ failed: number; deferred: number; uploaded: number }> {
     if (!this.uploader) {
-      this.d.log.warn({ event: 'SweepSkipped', code: 'CDC_S3_CONFIG' }, 'S3_BUCKET_NAME is not set; spooled dumps stay on disk');
+      this.d.log.warn({ event: 'SweepSkipped', code: 'CDC_S3_CONFIG' }, 'neither S3_BUCKET_NAME nor AZURE_STORAGE_CONTAINER is set; spooled dumps stay on disk');
       await this.processRecords();
       return { failed: 0, deferred: 0, uploaded: 0 };
     }
@@ -180,7 +199,7 @@ export class Agent {
     const s = this.d.config.shared;
     this.health = await startHealthServer({
       port, metrics: this.metrics,
-      ready: readinessCheck({ procSys: this.procSys, hostDir: s.hostDir, client: this.client, bucket: s.s3.bucket, cacheMs: this.d.config.readyCacheMs, hostProblem: () => this.hostProblem }),
+      ready: readinessCheck({ procSys: this.procSys, hostDir: s.hostDir, client: this.client, bucket: s.s3.bucket, probe: this.storeProbe, cacheMs: this.d.config.readyCacheMs, hostProblem: () => this.hostProblem }),
     });
     this.d.log.info({ event: 'HealthServerStarted', port: this.health.port }, 'serving /healthz /readyz /metrics');
     return this.health.port;

@@ -78,7 +78,8 @@ async function recordSummary(result: SinkResult & { kind: 's3' }, dumpInfo: Dump
 
 /** Writes the agent record, the dump summary of a direct upload and, when enabled, the core event file. Never throws: the dump is stored. */
 export async function recordDump(ctx: CrashContext, result: SinkResult, dumpInfo: DumpInfo, config: Config, log: Logger, crash?: CrashSummary, coreless = false): Promise<void> {
-  if (result.kind === 's3') await recordSummary(result, dumpInfo, config, log);
+  // The cdh summaries live in S3 only (cdh reads no Azure container yet).
+  if (result.kind === 's3' && !result.store) await recordSummary(result, dumpInfo, config, log);
   try {
     await writeJson(config.eventDir, dumpFiles(ctx.name).record, agentRecord(ctx, result, crash, coreless));
   } catch (e) {

@@ -61,4 +61,9 @@ export class ConfigReader {
     const shown = value.length > 64 ? `${value.slice(0, 64)}…` : value;
     this.warnings.push(problem('CDC_CONFIG_INVALID', `${key}=${JSON.stringify(shown)} ignored (${why}); using ${fallback}`));
   }
+
+  /** Settings that contradict each other (no one value is wrong on its own). */
+  conflict(detail: string): void {
+    this.warnings.push(problem('CDC_CONFIG_INVALID', detail));
+  }
 }

@@ -29,6 +29,28 @@ export interface S3Config {
   readonly keyPrefix: string;
 }
 
+/**
+ * Azure Blob Storage (issue 15): the store is Azure when `container` is set. Credentials, first
+ * that is set wins: a connection string, account + key, account + SAS token, else Workload
+ * Identity (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE, read by @azure/identity).
+ */
+export interface AzureConfig {
+  readonly container: string | undefined;
+  readonly connectionString: string | undefined;
+  readonly account: string | undefined;
+  readonly key: string | undefined;
+  readonly sasToken: string | undefined;
+  /** Emulators and sovereign clouds; default https://{account}.blob.core.windows.net. */
+  readonly blobEndpoint: string | undefined;
+  // Workload Identity (the names the AKS webhook injects)
+  readonly clientId: string | undefined;
+  readonly tenantId: string | undefined;
+  readonly federatedTokenFile: string | undefined;
+  readonly authorityHost: string | undefined;
+}
+
+export type StoreKind = 's3' | 'azure';
+
 export interface Config {
   readonly logLevel: LogLevel;
   readonly hostDir: string;
@@ -81,6 +103,9 @@ export interface Config {
   readonly podSelectorLabel: string;
   readonly logLength: number;
   readonly s3: S3Config;
+  readonly azure: AzureConfig;
+  /** Where direct uploads and the agent's uploads go: Azure when AZURE_STORAGE_CONTAINER is set. */
+  readonly store: StoreKind;
 }
 
 export interface LoadedConfig {
@@ -233,15 +258,41 @@ export function loadConfig(rawEnv: Env): LoadedConfig {
       sessionToken: r.raw('S3_SESSION_TOKEN'),
       keyPrefix: keyPrefix(r),
     }),
+    azure: azureConfig(r),
+    store: r.raw('AZURE_STORAGE_CONTAINER') ? 'azure' : 's3',
   };
   return { config: Object.freeze(config), warnings: Object.freeze([...r.warnings]) };
+}
+
+function azureConfig(r: ConfigReader): AzureConfig {
+  const container = r.raw('AZURE_STORAGE_CONTAINER');
+  if (container && r.raw('S3_BUCKET_NAME')) {
+    r.conflict(`S3_BUCKET_NAME and AZURE_STORAGE_CONTAINER are both set; set one store only (using Azure, S3_BUCKET_NAME ignored)`);
+  }
+  const blobEndpoint = r.raw('AZURE_STORAGE_BLOB_ENDPOINT')?.replace(/\/+$/, '');
+  if (blobEndpoint && !/^https?:\/\/[^\s/]+/.test(blobEndpoint)) r.warn('AZURE_STORAGE_BLOB_ENDPOINT', blobEndpoint, 'the account default', 'expected http(s)://host[:port][/account]');
+  return Object.freeze({
+    container,
+    connectionString: r.raw('AZURE_STORAGE_CONNECTION_STRING'),
+    account: r.raw('AZURE_STORAGE_ACCOUNT'),
+    key: r.raw('AZURE_STORAGE_KEY'),
+    sasToken: r.raw('AZURE_STORAGE_SAS_TOKEN')?.replace(/^\?/, ''),
+    blobEndpoint: blobEndpoint && /^https?:\/\/[^\s/]+/.test(blobEndpoint) ? blobEndpoint : undefined,
+    clientId: r.raw('AZURE_CLIENT_ID'),
+    tenantId: r.raw('AZURE_TENANT_ID'),
+    federatedTokenFile: r.raw('AZURE_FEDERATED_TOKEN_FILE'),
+    authorityHost: r.raw('AZURE_AUTHORITY_HOST'),
+  });
 }
 
 /** A copy safe to log: secrets replaced by whether they are set. */
 export function redact(config: Config): Record<string, unknown> {
   const { accessKeyId, secretAccessKey, sessionToken, ...s3 } = config.s3;
+  const { connectionString, key, sasToken, ...azure } = config.azure;
+  const set = (v: string | undefined) => (v ? 'set' : 'unset');
   return {
     ...config,
+    azure: { ...azure, connectionString: set(connectionString), key: set(key), sasToken: set(sasToken) },
     s3: { ...s3, accessKeyId: accessKeyId ? 'set' : 'unset', secretAccessKey: secretAccessKey ? 'set' : 'unset', sessionToken: sessionToken ? 'set' : 'unset' },
   };
 }

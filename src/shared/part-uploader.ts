@@ -1,5 +1,5 @@
-// Cuts a byte stream into parts and uploads them with bounded concurrency: the one place an
-// UploadPart is sent. Our own, not @aws-sdk/lib-storage: when S3 fails half way we must know the
+// Cuts a byte stream into parts and uploads them with bounded concurrency: the one part loop of
+// both stores (S3 UploadPart, Azure Put Block: the `send` given). Our own, not @aws-sdk/lib-storage: when S3 fails half way we must know the
 // upload id, which parts S3 confirmed, and still hold every byte it did not confirm, so the rest of
 // a dump can be spooled and the upload finished later by the agent.
 //
@@ -7,16 +7,21 @@
 // buffers held (uploading, or uploaded but waiting for an earlier part) plus the one being filled
 // stay within `budgetBytes`: as parts grow, fewer are in flight (never fewer than one).
 import { createHash } from 'node:crypto';
-import { UploadPartCommand } from '@aws-sdk/client-s3';
 import type { Logger } from './log.ts';
 import { CdcError, describeError } from './errors.ts';
 import { partBytes, scheduleProblem, type PartSchedule } from './part-schedule.ts';
 import { partsInFlight } from './memory-plan.ts';
-import type { UploadTarget } from './s3-commands.ts';
 import type { UploadedPart } from './spool/names.ts';
 
-export interface PartUploaderOptions extends UploadTarget {
-  uploadId: string;
+/**
+ * Sends one part and resolves with the store's receipt: S3's ETag, or the Azure block id (the
+ * Azure sink stages blocks through this same loop, so both stores share its memory bound).
+ */
+export type PartSender = (partNumber: number, body: Buffer, signal: AbortSignal) => Promise<string>;
+
+export interface PartUploaderOptions {
+  /** s3-commands.ts s3PartSender for S3 (UploadPart), azure-blob.ts blockSender for Azure. */
+  send: PartSender;
   schedule: PartSchedule;
   /** Parts in flight at most. */
   concurrency: number;
@@ -210,15 +215,14 @@ export class PartUploader {
     }
     const started = Date.now();
     const have = o.alreadyUploaded?.get(partNumber);
-    const sent = have && have.size === body.length && sameEtag(have.etag, md5Etag(body))
-      ? Promise.resolve({ ETag: have.etag })
-      : o.client.send(new UploadPartCommand({
-        Bucket: o.bucket, Key: o.key, UploadId: o.uploadId, PartNumber: partNumber, Body: body, ContentLength: body.length,
-      }), { abortSignal: o.signal ? AbortSignal.any([o.signal, this.#stall.signal]) : this.#stall.signal });
+    const abortSignal = o.signal ? AbortSignal.any([o.signal, this.#stall.signal]) : this.#stall.signal;
+    const sent: Promise<string | undefined> = have && have.size === body.length && sameEtag(have.etag, md5Etag(body))
+      ? Promise.resolve(have.etag)
+      : o.send(partNumber, body, abortSignal);
     const p = sent
-      .then((out) => {
-        if (!out.ETag) throw new Error(`UploadPart ${partNumber} returned no ETag`);
-        this.#confirmed.set(partNumber, { partNumber, etag: out.ETag, size: body.length });
+      .then((etag) => {
+        if (!etag) throw new Error(`part ${partNumber}: the store returned no receipt`);
+        this.#confirmed.set(partNumber, { partNumber, etag, size: body.length });
         // Release buffers only once every earlier part is confirmed too: a failure must be able
         // to hand back everything after the contiguous prefix.
         while (this.#confirmed.has(this.#prefixEnd + 1)) {

@@ -1,9 +1,10 @@
 // The S3 multipart commands the composer and the agent both send (create, complete, abort), on the
-// plain SDK commands. Part uploads are part-uploader.ts's; agent-only commands live in the agent.
+// plain SDK commands. The part loop is part-uploader.ts's (s3PartSender is its S3 send); agent-only commands live in the agent.
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand,
-  HeadObjectCommand, type S3Client,
+  HeadObjectCommand, UploadPartCommand, type S3Client,
 } from '@aws-sdk/client-s3';
+import type { PartSender } from './part-uploader.ts';
 import type { Logger } from './log.ts';
 import { CdcError, describeError } from './errors.ts';
 import type { UploadedPart } from './spool/names.ts';
@@ -12,6 +13,13 @@ export type { UploadedPart } from './spool/names.ts';
 export { MAX_PARTS, MIN_PART_BYTES } from './s3-limits.ts';
 
 export interface UploadTarget { client: S3Client; bucket: string; key: string }
+
+/** The PartUploader's sender for an S3 multipart upload: one UploadPart, its ETag the receipt. */
+export function s3PartSender(t: UploadTarget, uploadId: string): PartSender {
+  return async (partNumber, body, abortSignal) => (await t.client.send(new UploadPartCommand({
+    Bucket: t.bucket, Key: t.key, UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: body.length,
+  }), { abortSignal })).ETag ?? '';
+}
 
 /** NoSuchUpload; RGW 16 says NoSuchKey, or a bare 404 once the upload was completed. */
 export function isGone(e: unknown): boolean {

@@ -184,3 +184,25 @@ t.test('other toggles', async (t) => {
   t.equal(d.value('COMP_CORE_EVENTS'), 'true');
   t.ok(d.agent.volumeMounts?.some((m) => m.name === 'event-dir' && m.mountPath === '/var/core-events'));
 });
+
+t.test('Azure: the container and secrets come from the Secret, Workload Identity labels the pods', async (t) => {
+  const key = render(['ci/azure-key-values.yaml']);
+  const d = daemonSet(key);
+  t.same(d.env.get('AZURE_STORAGE_CONTAINER')?.valueFrom?.secretKeyRef, { name: 's3config', key: 'AZURE_STORAGE_CONTAINER' });
+  t.same(d.env.get('AZURE_STORAGE_KEY')?.valueFrom?.secretKeyRef, { name: 's3config', key: 'AZURE_STORAGE_KEY' });
+  t.equal(d.value('AZURE_STORAGE_ACCOUNT'), 'devstoreaccount1');
+  t.equal(d.value('AZURE_STORAGE_BLOB_ENDPOINT'), 'http://azurite.storage.svc:10000/devstoreaccount1');
+  t.notOk(d.env.has('AZURE_STORAGE_SAS_TOKEN'), 'only the secret that is set');
+  const [secret] = find(key, 'Secret').filter((o) => o.metadata.name === 's3config');
+  t.match(secret?.['stringData'], { AZURE_STORAGE_CONTAINER: 'cores', AZURE_STORAGE_KEY: 'ZXhhbXBsZQ==' });
+  t.notOk(d.spec.template.metadata.labels['azure.workload.identity/use'], 'no Workload Identity label with a key');
+
+  const wi = daemonSet(render(['values.azure.yaml']));
+  t.equal(wi.spec.template.metadata.labels['azure.workload.identity/use'], 'true');
+  t.equal(wi.value('AZURE_STORAGE_ACCOUNT'), 'mystorageaccount');
+  t.notOk(wi.env.has('AZURE_STORAGE_KEY') || wi.env.has('AZURE_STORAGE_CONNECTION_STRING'), 'no secret with Workload Identity');
+  t.equal(wi.env.get('AZURE_STORAGE_CONTAINER')?.valueFrom?.secretKeyRef?.key, 'AZURE_STORAGE_CONTAINER');
+
+  const s3 = daemonSet(render());
+  t.notOk([...s3.env.keys()].some((k) => k.startsWith('AZURE_')), 'the defaults stay S3 only');
+});

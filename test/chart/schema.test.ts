@@ -41,6 +41,10 @@ const rejects: [string, string[], RegExp][] = [
   ['spool size unit', ['daemonset.spoolMaxSize=50GB'], /daemonset\.spoolMaxSize: Does not match pattern/],
   ['access key without secret', ['daemonset.s3AccessKey=AKIA'], /s3AccessKey and daemonset\.s3Secret go together/],
   ['endpoint without scheme', ['daemonset.s3Endpoint=minio:9000'], /daemonset\.s3Endpoint: Does not match pattern/],
+  ['S3 and Azure both set', ['daemonset.s3BucketName=b', 'daemonset.azureContainer=cores', 'daemonset.azureAccount=acct', 'daemonset.azureKey=k'], /azureContainer chooses Azure Blob Storage, but S3 settings are set too/],
+  ['Azure without account', ['daemonset.azureContainer=cores'], /azureContainer needs daemonset\.azureAccount/],
+  ['Workload Identity with a key', ['daemonset.azureContainer=cores', 'daemonset.azureAccount=acct', 'daemonset.azureWorkloadIdentity=true', 'daemonset.azureKey=k'], /azureWorkloadIdentity uses the pod's federated identity/],
+  ['Azure container name', ['daemonset.azureContainer=Bad_Name', 'daemonset.azureAccount=acct'], /daemonset\.azureContainer: Does not match pattern/],
 ];
 
 t.test('helm rejects bad values with a readable message', async (t) => {

@@ -7,7 +7,7 @@ import pino from 'pino';
 import { createTestBucket } from '../helpers/s3.ts';
 import { startTcpProxy } from '../helpers/tcp-proxy.ts';
 import { createS3Client } from '../../src/shared/s3-client.ts';
-import { abortUpload, completeUpload, createUpload } from '../../src/shared/s3-commands.ts';
+import { abortUpload, completeUpload, createUpload, s3PartSender } from '../../src/shared/s3-commands.ts';
 import { PartUploader } from '../../src/shared/part-uploader.ts';
 import { MultipartWriteStream } from '../../src/agent/uploader/multipart-stream.ts';
 import { fixedSchedule } from '../../src/shared/part-schedule.ts';
@@ -69,7 +69,7 @@ for (const concurrency of [1, 3]) {
     const client = createS3Client({ ...b.config, endpoint: proxy.endpoint }, { maxAttempts: 2 });
     t.teardown(() => client.destroy());
     const uploadId = await createUpload({ client, bucket: b.name, key: 'cut' });
-    const u = new PartUploader({ client, bucket: b.name, key: 'cut', uploadId, schedule: fixedSchedule(5 * MiB), concurrency, log });
+    const u = new PartUploader({ send: s3PartSender({ client, bucket: b.name, key: 'cut' }, uploadId), schedule: fixedSchedule(5 * MiB), concurrency, log });
     const data = randomBytes(33 * MiB);
     // Sequential parts: two get through, the third is cut. Parallel parts share the 12 MiB, so
     // any of them may be confirmed, in any order; only a contiguous prefix may count.
@@ -93,7 +93,7 @@ t.test('parts grow as the schedule says, within the memory budget; past S3_MAX_P
   const uploadId = await createUpload({ client: b.client, bucket: b.name, key: 'grow' });
   // maxParts 10: a size step every part (5, 10, 10, ... MiB); a budget of two 10 MiB parts.
   const schedule = { firstBytes: 5 * MiB, maxBytes: 10 * MiB, maxParts: 10 };
-  const u = new PartUploader({ client: b.client, bucket: b.name, key: 'grow', uploadId, schedule, concurrency: 4, budgetBytes: 20 * MiB, log });
+  const u = new PartUploader({ send: s3PartSender({ client: b.client, bucket: b.name, key: 'grow' }, uploadId), schedule, concurrency: 4, budgetBytes: 20 * MiB, log });
   const data = randomBytes(37 * MiB);
   for (let off = 0; off < data.length; off += 300 * 1024) t.ok(await u.write(data.subarray(off, off + 300 * 1024)) || t.fail('write failed'));
   t.ok(await u.flush());
@@ -102,7 +102,7 @@ t.test('parts grow as the schedule says, within the memory budget; past S3_MAX_P
   t.ok((await b.get('grow')).equals(data), 'content is byte-identical');
 
   const id2 = await createUpload({ client: b.client, bucket: b.name, key: 'over' });
-  const few = new PartUploader({ client: b.client, bucket: b.name, key: 'over', uploadId: id2, schedule: { ...schedule, maxParts: 2 }, concurrency: 2, log });
+  const few = new PartUploader({ send: s3PartSender({ client: b.client, bucket: b.name, key: 'over' }, id2), schedule: { ...schedule, maxParts: 2 }, concurrency: 2, log });
   let ok = true;
   for (let off = 0; ok && off < data.length; off += MiB) ok = await few.write(data.subarray(off, off + MiB));
   t.notOk(ok && (await few.flush()), 'a third part is refused');

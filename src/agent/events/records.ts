@@ -17,7 +17,10 @@ const MAX_RECORD_BYTES = 64 * 1024;
 
 export interface RecordProcessorOptions {
   eventDir: string;
+  /** The S3 bucket or the Azure container. */
   bucket: string | undefined;
+  /** Absent: S3. */
+  store?: 's3' | 'azure';
   keyPrefix: string;
   nodeName: string | undefined;
   /** Resolved lazily and again after a failure (the token rotates); undefined outside a cluster. */
@@ -38,8 +41,8 @@ export function crashLine(c: CrashRecord): string {
   return `${c.summary} (fingerprint ${c.fingerprint}${times})`;
 }
 
-export function message(r: AgentRecord, bucket: string | undefined, key: string): string {
-  const where = `s3://${r.bucket ?? bucket ?? '?'}/${key}`;
+export function message(r: AgentRecord, bucket: string | undefined, key: string, store: 's3' | 'azure' = 's3'): string {
+  const where = `${store}://${r.bucket ?? bucket ?? '?'}/${key}`;
   const c = typeof r.crash?.summary === 'string' && typeof r.crash.fingerprint === 'string' ? r.crash : undefined;
   if (c) return `${crashLine(c)}; ${c.coreless ? 'over the rate limit, crash report without core' : 'core dump'} stored at ${where}`;
   const what = [r.container && `container ${r.container}`, r.exe && `exe ${r.exe}`, r.signal != null && `signal ${r.signal}`].filter(Boolean).join(', ');
@@ -80,7 +83,7 @@ async function postOne(o: RecordProcessorOptions, record: AgentRecord, key: stri
     o.log.info({ event: 'EventSkipped', key, reason: pod ? 'not in a cluster' : 'host crash, no pod' }, 'no Kubernetes event for this dump');
     return done('skipped');
   }
-  const event: CoreDumpEvent = { pod, reason: 'CoreDumpStored', message: message(record, o.bucket, key), type: 'Warning', node: o.nodeName, at: new Date() };
+  const event: CoreDumpEvent = { pod, reason: 'CoreDumpStored', message: message(record, o.bucket, key, o.store), type: 'Warning', node: o.nodeName, at: new Date() };
   try {
     await postEvent(api, event);
     o.log.info({ event: 'EventPosted', pod: `${pod.namespace}/${pod.name}`, key }, 'Kubernetes event posted');

@@ -2,7 +2,8 @@
 // environment (the kernel starts it), so everything it needs must be in this file.
 import type { Env } from '../../shared/config-readers.ts';
 
-const PREFIXES = ['COMP_', 'S3_', 'SPOOL_'];
+// AZURE_: the Azure store's settings and Workload Identity's (AZURE_CLIENT_ID, AZURE_TENANT_ID, ...).
+const PREFIXES = ['COMP_', 'S3_', 'SPOOL_', 'AZURE_'];
 const KEYS = [
   'CORE_DIR', 'EVENT_DIR', 'HOST_DIR', 'CRIO_ENDPOINT', 'LOG_LENGTH',
   // the AWS default chain, for clusters without static keys
@@ -13,11 +14,15 @@ const KEYS = [
 ];
 
 export const HOST_TOKEN_FILE = '.aws-web-identity-token';
+/** The host copy of Azure Workload Identity's federated token (AZURE_FEDERATED_TOKEN_FILE). */
+export const HOST_AZURE_TOKEN_FILE = '.azure-federated-token';
 
 export interface ComposerEnvOptions {
   hostDir: string;
   /** Set when the agent keeps a host copy of a web identity token: the composer must read that one. */
   hostTokenFile: string | undefined;
+  /** The same for Azure Workload Identity's token. */
+  hostAzureTokenFile?: string | undefined;
 }
 
 export function composerEnv(env: Env, opts: ComposerEnvOptions): Record<string, string> {
@@ -29,5 +34,6 @@ export function composerEnv(env: Env, opts: ComposerEnvOptions): Record<string, 
   out.HOST_DIR = opts.hostDir;
   // The pod's token path does not exist on the host; point at the copy the agent refreshes.
   if (opts.hostTokenFile) out.AWS_WEB_IDENTITY_TOKEN_FILE = opts.hostTokenFile;
+  if (opts.hostAzureTokenFile) out.AZURE_FEDERATED_TOKEN_FILE = opts.hostAzureTokenFile;
   return out;
 }

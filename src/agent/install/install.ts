@@ -9,10 +9,10 @@ import { formatEnvFile } from '../../shared/envfile.ts';
 import { copyFileAtomic, removeStaleTemps, writeFileAtomic } from '../../shared/spool/index.ts';
 import { sameFile } from './same-file.ts';
 import { buildCorePattern, isOurPattern } from './core-pattern.ts';
-import { composerEnv, HOST_TOKEN_FILE } from './composer-env.ts';
+import { composerEnv, HOST_AZURE_TOKEN_FILE, HOST_TOKEN_FILE } from './composer-env.ts';
 import { launcherScript } from './launcher.ts';
 import { SAVED_FILE, SYSCTLS, readSaved, readSysctl, writeSaved, writeSysctl, type SysctlName } from './sysctl.ts';
-import { copyToken, webIdentitySource } from './web-identity.ts';
+import { azureTokenSource, copyToken, webIdentitySource } from './web-identity.ts';
 
 export interface InstallOptions {
   hostDir: string;
@@ -34,10 +34,11 @@ export interface InstallResult {
   pattern: string;
   dropped: string[];
   hostTokenFile: string | undefined;
+  hostAzureTokenFile?: string | undefined;
 }
 
 /** Files we place in HOST_DIR (cores/ and events/ are data and are never removed by us). */
-export const INSTALLED_FILES = ['cdc', 'cdc.cjs', 'node', '.env', HOST_TOKEN_FILE] as const;
+export const INSTALLED_FILES = ['cdc', 'cdc.cjs', 'node', '.env', HOST_TOKEN_FILE, HOST_AZURE_TOKEN_FILE] as const;
 
 async function saveSysctlsOnce(o: InstallOptions, current: Record<SysctlName, string>): Promise<void> {
   // If the pattern is already ours, an earlier run installed without uninstalling (crash, SIGKILL):
@@ -68,9 +69,11 @@ export async function install(o: InstallOptions): Promise<InstallResult> {
 
     const tokenSource = webIdentitySource(o.env);
     const hostTokenFile = tokenSource ? await copyToken(tokenSource, o.hostDir) : undefined;
-    const envValues = composerEnv(o.env, { hostDir: o.hostDir, hostTokenFile });
+    const azureSource = azureTokenSource(o.env);
+    const hostAzureTokenFile = azureSource ? await copyToken(azureSource, o.hostDir, HOST_AZURE_TOKEN_FILE) : undefined;
+    const envValues = composerEnv(o.env, { hostDir: o.hostDir, hostTokenFile, hostAzureTokenFile });
     await writeFileAtomic(path.join(o.hostDir, '.env'), formatEnvFile(envValues), 0o600);
-    o.log.info({ event: 'ComposerInstalled', hostDir: o.hostDir, envKeys: Object.keys(envValues).length, webIdentity: !!hostTokenFile }, 'composer installed');
+    o.log.info({ event: 'ComposerInstalled', hostDir: o.hostDir, envKeys: Object.keys(envValues).length, webIdentity: !!hostTokenFile, azureWorkloadIdentity: !!hostAzureTokenFile }, 'composer installed');
 
     const current = {
       [SYSCTLS.corePattern]: await readSysctl(o.procSys, SYSCTLS.corePattern),
@@ -85,7 +88,7 @@ export async function install(o: InstallOptions): Promise<InstallResult> {
     const readBack = await readSysctl(o.procSys, SYSCTLS.corePattern);
     if (readBack !== pattern) throw new Error(`core_pattern read back as ${JSON.stringify(readBack)}`);
     o.log.info({ event: 'CorePatternSet', pattern, corePipeLimit: o.corePipeLimit, suidDumpable: o.suidDumpable }, 'kernel now pipes cores to the composer');
-    return { pattern, dropped, hostTokenFile };
+    return { pattern, dropped, hostTokenFile, hostAzureTokenFile };
   } catch (e) {
     if (isCdcError(e)) throw e;
     throw new CdcError('CDC_INSTALL_FAILED', describeError(e), { hostDir: o.hostDir }, { cause: e });

@@ -10,8 +10,8 @@ import path from 'node:path';
 import { HeadObjectCommand, ListPartsCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '../../shared/log.ts';
 import { CdcError, describeError } from '../../shared/errors.ts';
-import { completeUpload, isGone } from '../../shared/s3-commands.ts';
-import { PartUploader } from '../../shared/part-uploader.ts';
+import { completeUpload, isGone, s3PartSender } from '../../shared/s3-commands.ts';
+import { PartUploader, type PartSender } from '../../shared/part-uploader.ts';
 import { GC_EVERY_BYTES, gcPacer } from '../../shared/gc-pacer.ts';
 import { dumpFiles, manifestInvalid, manifestSchedule, MANIFEST_SUFFIX, objectKey, openRegular, readManifest, type PartialUploadManifest } from '../../shared/spool/index.ts';
 
@@ -33,17 +33,20 @@ async function listParts(client: S3Client, m: PartialUploadManifest): Promise<Ma
 }
 
 /** Deletes the rest file, then the manifest (so a crash between still leaves the manifest to re-run). */
-async function removeFiles(manifestPath: string, restPath: string): Promise<void> {
+export async function removeFiles(manifestPath: string, restPath: string): Promise<void> {
   await fs.rm(restPath, { force: true });
   await fs.rm(manifestPath, { force: true });
 }
 
 const sameEtag = (a: string | undefined, b: string) => (a ?? '').replace(/"/g, '') === b.replace(/"/g, '');
 
-/** Uploads the rest file as parts after the confirmed ones; returns every part of the object. */
-async function uploadRest(
-  client: S3Client, m: PartialUploadManifest, manifestPath: string, restPath: string,
-  have: Map<number, { etag: string; size: number }>, concurrency: number, log: Logger,
+/**
+ * Uploads the rest file as parts after the confirmed ones, through the store's `send`; returns
+ * every part of the object (Azure's completion shares it: azure-store.ts).
+ */
+export async function uploadRest(
+  send: PartSender, m: PartialUploadManifest, manifestPath: string, restPath: string,
+  have: Map<number, { etag: string; size: number }> | undefined, concurrency: number, log: Logger,
 ): Promise<PartialUploadManifest['parts']> {
   let rest;
   try {
@@ -54,8 +57,8 @@ async function uploadRest(
   try {
     if (rest.size !== m.restBytes) throw manifestInvalid(manifestPath, `rest file has ${rest.size} bytes, manifest says ${m.restBytes}`);
     const uploader = new PartUploader({
-      client, bucket: m.bucket, key: m.key, uploadId: m.uploadId, schedule: manifestSchedule(m), concurrency, log,
-      firstPartNumber: m.parts.length + 1, alreadyUploaded: have,
+      send, schedule: manifestSchedule(m), concurrency, log,
+      firstPartNumber: m.parts.length + 1, ...(have ? { alreadyUploaded: have } : {}),
     });
     let read = 0;
     const pace = gcPacer(GC_EVERY_BYTES);
@@ -90,7 +93,7 @@ export interface PartialTarget {
  * A manifest comes from a directory others can write to: it may only finish the dump it is named
  * for, in the configured bucket, under the configured prefix, from its own rest file.
  */
-function checkTarget(m: PartialUploadManifest, manifestPath: string, t: PartialTarget): void {
+export function checkTarget(m: PartialUploadManifest, manifestPath: string, t: PartialTarget): void {
   const name = path.basename(manifestPath).slice(0, -MANIFEST_SUFFIX.length);
   if (t.bucket !== undefined && m.bucket !== t.bucket) throw manifestInvalid(manifestPath, `names bucket ${JSON.stringify(m.bucket)}, not the configured ${JSON.stringify(t.bucket)}`);
   if (t.keyPrefix !== undefined && m.key !== objectKey(t.keyPrefix, name)) throw manifestInvalid(manifestPath, `names key ${JSON.stringify(m.key)}, not this dump's ${JSON.stringify(objectKey(t.keyPrefix, name))}`);
@@ -101,6 +104,7 @@ export async function completePartialUpload(
   client: S3Client, manifestPath: string, log: Logger, target: PartialTarget = {},
 ): Promise<{ bucket: string; key: string; bytes: number }> {
   const m = await readManifest(manifestPath);
+  if (m.store) throw manifestInvalid(manifestPath, `is for ${m.store}, but the agent stores to S3`);
   checkTarget(m, manifestPath, target);
   const concurrency = target.concurrency ?? 1;
   const restPath = path.join(path.dirname(manifestPath), m.restFile);
@@ -124,7 +128,7 @@ export async function completePartialUpload(
     const h = have.get(p.partNumber);
     if (!h || !sameEtag(h.etag, p.etag)) throw manifestInvalid(manifestPath, `S3 lacks part ${p.partNumber} as recorded`);
   }
-  const parts = await uploadRest(client, m, manifestPath, restPath, have, concurrency, log);
+  const parts = await uploadRest(s3PartSender({ client, bucket: m.bucket, key: m.key }, m.uploadId), m, manifestPath, restPath, have, concurrency, log);
   await completeUpload({ client, bucket: m.bucket, key: m.key }, m.uploadId, parts);
   await removeFiles(manifestPath, restPath);
   log.info({ event: 'PartialUploadCompleted', bucket: m.bucket, key: m.key, bytes: total, parts: parts.length }, 'PartialUploadCompleted');

@@ -4,7 +4,7 @@
 // destroy(), the upload is aborted.
 import { Writable } from 'node:stream';
 import type { Logger } from '../../shared/log.ts';
-import { abortUpload, completeUpload, createUpload, type UploadTarget } from '../../shared/s3-commands.ts';
+import { abortUpload, completeUpload, createUpload, s3PartSender, type UploadTarget } from '../../shared/s3-commands.ts';
 import { PartUploader } from '../../shared/part-uploader.ts';
 import { GC_EVERY_BYTES, gcPacer } from '../../shared/gc-pacer.ts';
 import type { PartSchedule } from '../../shared/part-schedule.ts';
@@ -39,7 +39,7 @@ export class MultipartWriteStream extends Writable {
     const o = this.#o;
     this.#uploadId = await createUpload(o, this.#ac.signal);
     o.log.info({ event: 'UploadStarted', bucket: o.bucket, key: o.key, firstPartSize: o.schedule.firstBytes, maxPartSize: o.schedule.maxBytes, concurrency: o.concurrency }, 'UploadStarted');
-    this.#uploader = new PartUploader({ ...o, uploadId: this.#uploadId, signal: this.#ac.signal });
+    this.#uploader = new PartUploader({ ...o, send: s3PartSender(o, this.#uploadId), signal: this.#ac.signal });
     return this.#uploader;
   }
 

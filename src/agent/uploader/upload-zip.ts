@@ -1,4 +1,5 @@
 // Uploads one complete spooled zip and deletes it only once S3 has confirmed it whole.
+import type { Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import {
   AbortMultipartUploadCommand, HeadObjectCommand, ListMultipartUploadsCommand, type S3Client,
@@ -57,15 +58,20 @@ export async function uploadZip(o: ZipUploadOptions): Promise<number> {
     if (head.ContentLength !== size) {
       throw new Error(`S3 holds ${head.ContentLength} bytes for ${o.key}, the file has ${size}`);
     }
-    const after = await fh.stat();
-    const named = await fs.lstat(o.file).catch(() => undefined);
-    if (after.size !== size || after.mtimeMs !== mtimeMs || named?.ino !== before.ino) {
-      // Someone wrote to it (or replaced it) while we read it: keep it, the next pass uploads the final bytes.
-      throw new Error(`${o.file} changed during the upload; kept for the next pass`);
-    }
-    await fs.unlink(o.file);
+    await removeIfUnchanged(fh, o.file, before, size, mtimeMs);
     return size;
   } finally {
     await fh.close();
   }
+}
+
+/** Deletes the uploaded file, unless it changed while it was read (both stores' uploads end so). */
+export async function removeIfUnchanged(fh: fs.FileHandle, file: string, before: Stats, size: number, mtimeMs: number): Promise<void> {
+  const after = await fh.stat();
+  const named = await fs.lstat(file).catch(() => undefined);
+  if (after.size !== size || after.mtimeMs !== mtimeMs || named?.ino !== before.ino) {
+    // Someone wrote to it (or replaced it) while we read it: keep it, the next pass uploads the final bytes.
+    throw new Error(`${file} changed during the upload; kept for the next pass`);
+  }
+  await fs.unlink(file);
 }

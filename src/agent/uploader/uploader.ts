@@ -2,34 +2,27 @@
 // time. Single-flight: a sweep asked for while one runs is folded into one follow-up pass, so two
 // passes never run at once and no file is ever uploaded twice concurrently.
 import path from 'node:path';
-import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '../../shared/log.ts';
 import { codeOf, describeError } from '../../shared/errors.ts';
 import type { AgentMetrics } from '../health/metrics.ts';
 import type { RetryPolicy } from '../retry-policy.ts';
 import { objectKey } from '../../shared/spool/index.ts';
-import { readStoredDumpInfo, storeSummary } from '../../shared/dump-summary.ts';
 import { singleFlight } from '../single-flight.ts';
 import { scanSpool, type Candidate, type SpoolScan } from './scan.ts';
-import { uploadZip } from './upload-zip.ts';
-import type { PartSchedule } from '../../shared/part-schedule.ts';
+import type { SpoolStore } from './store.ts';
 
-export type CompletePartial = (client: S3Client, manifestPath: string, log: Logger) => Promise<{ bytes: number }>;
+export type { CompletePartial } from './store.ts';
 export type SpoolCheck = (dir: string) => Promise<{ ok: boolean; reason?: string }>;
 
 export interface UploaderOptions {
   coreDir: string;
-  bucket: string;
+  /** S3 (store.ts s3SpoolStore) or Azure (azure-store.ts azureSpoolStore). */
+  store: SpoolStore;
   keyPrefix: string;
-  schedule: PartSchedule;
-  queueSize: number;
   minFileAgeMs: number;
-  client: S3Client;
   log: Logger;
   metrics: AgentMetrics;
   retry: RetryPolicy;
-  /** complete-partial.ts completePartialUpload (a test may wrap it). */
-  completePartial: CompletePartial;
   /** Disk-safety check of the spool (src/shared/spool-space.ts); reported, the composer enforces it. */
   spoolCheck?: SpoolCheck;
   /** Runs after each pass with what is still in the spool (the Kubernetes event records use it). */
@@ -119,21 +112,16 @@ export class Uploader {
     const started = this.now();
     o.log.info({ event: 'DumpUploadStarted', kind: c.kind, file: path.basename(c.path), key, bytes: c.size, retry }, 'uploading spooled dump');
     try {
-      let bytes: number;
-      if (c.kind === 'zip') {
-        bytes = await uploadZip({ client: o.client, bucket: o.bucket, key, file: c.path, schedule: o.schedule, queueSize: o.queueSize, log: o.log });
-      } else {
-        bytes = (await o.completePartial(o.client, c.path, o.log)).bytes;
-      }
+      const bytes = c.kind === 'zip'
+        ? await o.store.uploadZip(c.path, key, o.log)
+        : (await o.store.completePartial(c.path, o.log)).bytes;
       o.retry.clear(c.path);
-      // The composer could not store this dump's summary for cdh (it never reached S3 whole): do it now.
-      const target = { client: o.client, bucket: o.bucket, keyPrefix: o.keyPrefix };
-      await storeSummary(target, () => readStoredDumpInfo(target, c.name), o.log);
+      await o.store.stored(c.name, o.log);
       o.metrics.uploaded.inc({ kind: c.kind });
       o.metrics.bytes.inc(bytes);
       o.metrics.lastSuccess.set(Date.now() / 1000);
       const ms = Math.max(1, this.now() - started);
-      o.log.info({ event: 'DumpUploaded', kind: c.kind, key, bytes, ms, mibPerSec: Math.round((bytes / 1048576 / (ms / 1000)) * 10) / 10 }, 'spooled dump stored in S3 and removed locally');
+      o.log.info({ event: 'DumpUploaded', kind: c.kind, store: o.store.kind, key, bytes, ms, mibPerSec: Math.round((bytes / 1048576 / (ms / 1000)) * 10) / 10 }, 'spooled dump stored and removed locally');
       return true;
     } catch (e) {
       const state = o.retry.failed(c.path, describeError(e));

@@ -17,22 +17,48 @@ export type { Sink, SinkResult } from './types.ts';
 export const REQUEST_TIMEOUT_MS = 30_000;
 export const CONNECT_TIMEOUT_MS = 3_000;
 
+type Spool = (code: ErrorCode | null, detail: string) => Promise<Sink>;
+type SinkRequest = { config: Config; name: string; log: Logger; metadata?: () => Record<string, string> };
+
+/** Azure: a block blob. The SDK is loaded only here, as the AWS SDK is only on the S3 path. */
+async function openAzure(opts: SinkRequest, spool: Spool): Promise<Sink> {
+  const { config, name, log } = opts;
+  const [azure, { openAzureSink }] = await Promise.all([import('../../shared/azure-blob.ts'), import('./azure.ts')]);
+  const key = objectKey(config.s3.keyPrefix, name);
+  try {
+    const container = await azure.createContainerClient(config.azure, { requestTimeoutMs: REQUEST_TIMEOUT_MS });
+    const target = azure.blobTarget(container, key);
+    // Nothing to create up front: checking the blob is free is the start's round trip (and the
+    // same stall rule as mid-stream applies to it).
+    await azure.assertNoBlob(target, AbortSignal.timeout(config.progressTimeoutMs));
+    const tag = azure.newUploadTag();
+    log.info({
+      event: 'UploadStarted', store: 'azure', credential: azure.azureCredentialKind(config.azure), bucket: target.container, key,
+      partSizeBytes: config.partSizeBytes, concurrency: config.uploadConcurrency,
+    }, 'UploadStarted');
+    return openAzureSink({ config, name, log, target, tag, ...(opts.metadata ? { metadata: opts.metadata } : {}) });
+  } catch (e) {
+    return isCdcError(e) ? spool(e.code, e.detail ?? e.message) : spool('CDC_S3_UNREACHABLE', `Azure: ${describeError(e)}`);
+  }
+}
+
 /** `metadata` is asked for when the upload is created (S3 object metadata; see object-metadata.ts). */
-export async function openSink(opts: { config: Config; name: string; log: Logger; metadata?: () => Record<string, string> }): Promise<Sink> {
+export async function openSink(opts: SinkRequest): Promise<Sink> {
   const { config, name, log } = opts;
   if (path.basename(name) !== name || name === '' || name.startsWith('.')) {
     throw new CdcError('CDC_INTERNAL', `unsafe dump name ${JSON.stringify(name)}`);
   }
-  const spool = (code: ErrorCode | null, detail: string) => {
+  const spool: Spool = (code, detail) => {
     // Spooling by choice (direct upload off) is no problem; falling back to it is one.
     const reason = code ? new CdcError(code, detail).message : detail;
     if (code) log.warn({ event: 'SpoolFallbackChosen', code, reason }, 'SpoolFallbackChosen');
     else log.info({ event: 'SpoolChosen', reason }, 'SpoolChosen');
     return openSpoolSink({ config, name, log, reason });
   };
+  if (!config.directUpload) return spool(null, 'direct upload is off (COMP_DIRECT_UPLOAD=false)');
+  if (config.store === 'azure') return openAzure(opts, spool);
   const bucket = config.s3.bucket;
   if (!bucket) return spool('CDC_S3_CONFIG', 'S3_BUCKET_NAME is not set');
-  if (!config.directUpload) return spool(null, 'direct upload is off (COMP_DIRECT_UPLOAD=false)');
 
   // The AWS SDK takes ~150 ms to load: only now, and only on the S3 path (the spool never needs it).
   const [{ createS3Client }, { abortUpload, assertNoObject, createUpload }, { openS3Sink }] = await Promise.all([

@@ -4,7 +4,7 @@ import type { Logger } from '../../shared/log.ts';
 import { codeOf, describeError } from '../../shared/errors.ts';
 
 export type SinkResult =
-  | { kind: 's3'; bucket: string; key: string; bytes: number }
+  | { kind: 's3'; bucket: string; key: string; bytes: number; store?: 'azure' } // stored; Azure: container, blob
   | { kind: 'spool'; path: string; bytes: number; reason: string } // complete {name}.zip
   | { kind: 'partial'; manifestPath: string; bucket: string; key: string; bytes: number; reason: string };
 

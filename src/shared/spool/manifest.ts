@@ -24,6 +24,7 @@ export function parseManifest(text: string, where: string): PartialUploadManifes
   const isStr = (v: unknown) => typeof v === 'string' && v.length > 0;
   const isInt = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
   if (m?.version !== 1) throw invalid(where, `unknown version ${String(m?.version)}`);
+  if (m.store !== undefined && m.store !== 'azure') throw invalid(where, `unknown store ${JSON.stringify(m.store)}`);
   if (!isStr(m.bucket) || !isStr(m.key) || !isStr(m.uploadId)) throw invalid(where, 'bucket, key or uploadId missing');
   if (!isStr(m.restFile) || m.restFile.includes('/') || m.restFile.startsWith('.')) throw invalid(where, 'restFile must be a bare file name');
   if (m.schedule !== undefined && (typeof m.schedule !== 'object' || m.schedule === null)) throw invalid(where, 'schedule malformed');

@@ -110,9 +110,15 @@ export interface UploadedPart {
   readonly size: number;
 }
 
-/** CORE_DIR/{name}.zip.upload.json: what S3 confirmed, and where the rest is. */
+/**
+ * CORE_DIR/{name}.zip.upload.json: what the store confirmed, and where the rest is. S3 (no
+ * `store`, as before issue 15): bucket, key, the multipart upload id, parts with their ETags.
+ * Azure (`store: "azure"`): bucket is the container, key the blob, uploadId the block id tag,
+ * and each part's `etag` is its staged block id.
+ */
 export interface PartialUploadManifest {
   readonly version: 1;
+  readonly store?: 'azure';
   readonly bucket: string;
   readonly key: string;
   readonly uploadId: string;

@@ -130,3 +130,26 @@ t.test('replacing the bundle while a process has it open and runs the node copy 
   t.equal(fs.statSync(path.join(h.hostDir, 'node')).size, fs.statSync(other).size, 'replaced without ETXTBSY');
   t.same(fs.readdirSync(h.hostDir).filter((f) => f.includes('.tmp-')), [], 'no temp files left');
 });
+
+t.test('Azure Workload Identity: a host copy of the federated token, 0600, named in .env with the AZURE_ settings', async (t) => {
+  const h = scratchHost();
+  t.teardown(h.cleanup);
+  const podToken = path.join(h.root, 'azure-identity-token');
+  fs.writeFileSync(podToken, 'aad-jwt-1');
+  const r = await install(opts(h, {
+    AZURE_STORAGE_CONTAINER: 'cores', AZURE_STORAGE_ACCOUNT: 'acct', AZURE_CLIENT_ID: 'cid', AZURE_TENANT_ID: 'tid',
+    AZURE_FEDERATED_TOKEN_FILE: podToken, AZURE_AUTHORITY_HOST: 'https://login.microsoftonline.com/',
+  }));
+  t.ok(r.hostAzureTokenFile);
+  t.equal(fs.readFileSync(r.hostAzureTokenFile!, 'utf8'), 'aad-jwt-1');
+  t.equal(mode(r.hostAzureTokenFile!), 0o600);
+  const env = parseEnvFile(fs.readFileSync(path.join(h.hostDir, '.env'), 'utf8')).values;
+  t.equal(env.AZURE_FEDERATED_TOKEN_FILE, r.hostAzureTokenFile, 'the composer reads the host copy');
+  t.equal(env.AZURE_STORAGE_CONTAINER, 'cores');
+  t.equal(env.AZURE_CLIENT_ID, 'cid');
+  t.equal(env.AZURE_TENANT_ID, 'tid');
+  const { copyToken, HOST_AZURE_TOKEN_FILE } = await import('../../../src/agent/install/web-identity.ts');
+  fs.writeFileSync(podToken, 'aad-jwt-2');
+  await copyToken(podToken, h.hostDir, HOST_AZURE_TOKEN_FILE);
+  t.equal(fs.readFileSync(r.hostAzureTokenFile!, 'utf8'), 'aad-jwt-2', 'refreshed');
+});

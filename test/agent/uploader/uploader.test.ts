@@ -12,6 +12,7 @@ import { AgentMetrics } from '../../../src/agent/health/metrics.ts';
 import { RetryPolicy, DEFAULT_RETRY } from '../../../src/agent/retry-policy.ts';
 import { Uploader, type UploaderOptions } from '../../../src/agent/uploader/uploader.ts';
 import { fixedSchedule } from '../../../src/shared/part-schedule.ts';
+import { s3SpoolStore } from '../../../src/agent/uploader/store.ts';
 import { memoryLogger } from '../../helpers/memory-logger.ts';
 import { scratchHost } from '../../helpers/scratch-host.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
@@ -21,13 +22,15 @@ import { summaryFromKey } from '../../../src/shared/dump-summary.ts';
 
 const MiB = 1024 * 1024;
 
-function makeUploader(b: TestBucket, coreDir: string, over: Partial<UploaderOptions> = {}) {
+function makeUploader(b: TestBucket, coreDir: string, over: Partial<UploaderOptions> & { client?: S3Client; queueSize?: number } = {}) {
   const mem = memoryLogger();
   const metrics = new AgentMetrics({ defaultMetrics: false });
+  const { client = b.client, queueSize = 2, ...rest } = over;
   const u = new Uploader({
-    coreDir, bucket: b.name, keyPrefix: '', schedule: fixedSchedule(5 * MiB), queueSize: 2, minFileAgeMs: 0,
-    client: b.client, log: mem.log, metrics, retry: new RetryPolicy({ ...DEFAULT_RETRY, baseDelayMs: 50, maxDelayMs: 200 }),
-    completePartial: completePartialUpload, followUp: false, ...over,
+    coreDir, keyPrefix: '', minFileAgeMs: 0,
+    store: s3SpoolStore({ client, bucket: b.name, keyPrefix: '', schedule: fixedSchedule(5 * MiB), queueSize, completePartial: completePartialUpload }),
+    log: mem.log, metrics, retry: new RetryPolicy({ ...DEFAULT_RETRY, baseDelayMs: 50, maxDelayMs: 200 }),
+    followUp: false, ...rest,
   });
   return { u, metrics, mem };
 }

@@ -1,0 +1,91 @@
+// The tests' Azure Blob Storage: Azurite, Microsoft's emulator (npm `azurite`), one child process
+// per test file on a free loopback port, in memory. Each test makes its own container.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { createRequire } from 'node:module';
+import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import { NODE } from './composer-install.ts';
+import { waitFor } from './wait-for.ts';
+
+// Azurite's well-known development account (published in its README; not a secret).
+export const AZURITE_ACCOUNT = 'devstoreaccount1';
+export const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+export interface Azurite {
+  readonly port: number;
+  /** http://127.0.0.1:{port}/devstoreaccount1 (path-style, as emulators are addressed). */
+  readonly blobEndpoint: string;
+  connectionString(endpoint?: string): string;
+  /** A fresh container, deleted by its destroy(). */
+  container(prefix?: string): Promise<TestContainer>;
+  stop(): Promise<void>;
+}
+
+export interface TestContainer {
+  readonly name: string;
+  readonly client: ContainerClient;
+  /** Composer / agent environment for this container (shared key, or `endpoint` through a proxy). */
+  env(endpoint?: string): Record<string, string>;
+  blobs(): Promise<string[]>;
+  get(blob: string): Promise<Buffer>;
+  destroy(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer().once('error', reject).listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts Azurite's blob service; call stop() in a teardown. */
+export async function startAzurite(): Promise<Azurite> {
+  const port = await freePort();
+  const main = createRequire(import.meta.url).resolve('azurite/dist/src/blob/main.js');
+  const child: ChildProcess = spawn(NODE, [main, '--blobHost', '127.0.0.1', '--blobPort', String(port), '--inMemoryPersistence', '--extentMemoryLimit', '2048', '--skipApiVersionCheck', '--disableTelemetry', '--silent', '--loose'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await waitFor(`Azurite listening on ${port}`, () => {
+    if (child.exitCode !== null) throw new Error(`Azurite exited: ${out}`);
+    return /successfully listen/.test(out);
+  }, 30_000).catch((e: unknown) => {
+    child.kill('SIGKILL'); // never left running when it did not come up
+    throw e;
+  });
+  const blobEndpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
+  const connectionString = (endpoint = blobEndpoint) =>
+    `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${endpoint};`;
+  const service = BlobServiceClient.fromConnectionString(connectionString());
+  return {
+    port, blobEndpoint, connectionString,
+    async container(prefix = 'cdc') {
+      const name = `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`.toLowerCase();
+      const client = service.getContainerClient(name);
+      await client.create();
+      return {
+        name, client,
+        env: (endpoint = blobEndpoint) => ({
+          AZURE_STORAGE_CONTAINER: name, AZURE_STORAGE_ACCOUNT: AZURITE_ACCOUNT, AZURE_STORAGE_KEY: AZURITE_KEY, AZURE_STORAGE_BLOB_ENDPOINT: endpoint,
+        }),
+        async blobs() {
+          const names: string[] = [];
+          for await (const b of client.listBlobsFlat()) names.push(b.name);
+          return names.sort();
+        },
+        get: (blob) => client.getBlockBlobClient(blob).downloadToBuffer(),
+        async destroy() { await client.delete().catch(() => undefined); },
+      };
+    },
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
