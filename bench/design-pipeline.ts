@@ -1,6 +1,6 @@
 // The pipeline the design named, as a bench peer: stdin -> zip-stream (deflate level 1) ->
 // @aws-sdk/lib-storage `Upload` into S3. We shipped our own zip writer (src/composer/zip/) and
-// multipart writer (src/shared/s3-multipart.ts) instead; this keeps that decision measured.
+// multipart writer (src/shared/part-uploader.ts) instead; this keeps that decision measured.
 //   node_modules/.bin/node bench/design-pipeline.ts ENDPOINT BUCKET KEY PART_MIB QUEUE < core
 // (the scenario, bench/scenarios/peer-design-pipeline.ts, names the part size and queue size).
 // Same S3 client as ours (createS3Client: same timeouts, checksums, unsigned part payloads), so

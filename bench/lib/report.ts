@@ -112,7 +112,7 @@ export function renderReport(r: ReportInput): { markdown: string; verdicts: stri
     'S3 server CPU s: CPU the RGW and OSD daemons used during the run (they share the 2 cores). disk written: bytes the whole process tree caused to be written to block devices (/proc io write_bytes). held ms: composer start to stdin drained.', '', main, '');
   out.push('## Composer speed as a multiple of each baseline (same core, same run)', '', ratios, '');
   out.push('## Our zip and multipart writers vs the design\'s zip-stream + lib-storage (deflate-1, direct to S3)', '',
-    'ours = composer direct deflate-1 (src/composer/zip/ with parallel deflate, src/shared/s3-multipart.ts; default part size and upload concurrency). ' +
+    'ours = composer direct deflate-1 (src/composer/zip/ with parallel deflate, src/shared/part-uploader.ts; default part size and upload concurrency). ' +
     `design = \`${designTitle}\` (bench/design-pipeline.ts), the same S3 client settings, only the core entry. ` +
     'x = ours / design: speed above 1, RSS and CPU below 1 favour ours. Peak RSS: ours from its DumpFinished line, the design\'s Node process from wait4.', '',
     designRows.length
