@@ -40,9 +40,9 @@ t.test('every pinned input is in the labels', async (t) => {
   t.match(l['org.opencontainers.image.revision'], /^[0-9a-f]{40}(-dirty)?$/);
 });
 
-t.test('the root holds only the agent, the composer, the runtime and its libraries', async (t) => {
+t.test('the root holds only the agent, the composer, cdh, the runtime and its libraries', async (t) => {
   const files = fs.readdirSync(rootfs, { recursive: true }).map(String).filter((f) => fs.lstatSync(path.join(rootfs, f)).isFile()).sort();
-  const other = files.filter((f) => !/^app\/(agent\.cjs|cdc\.cjs|node)$/.test(f) && !/^lib(64)?\/([\w-]+\/)?(ld-linux[\w-]*|lib[\w+]+)\.so\.\d+$/.test(f));
+  const other = files.filter((f) => !/^app\/(agent\.cjs|cdc\.cjs|cdh\.cjs|cdh|node)$/.test(f) && !/^lib(64)?\/([\w-]+\/)?(ld-linux[\w-]*|lib[\w+]+)\.so\.\d+$/.test(f));
   t.same(other, [], 'nothing else (no shell, no package manager)');
   t.ok(files.includes('app/node') && files.includes('lib64/ld-linux-x86-64.so.2'), files.join(' '));
   t.equal(fs.statSync(path.join(rootfs, 'tmp')).mode & 0o7777, 0o1777, '/tmp for tools that expect it');

@@ -44,7 +44,9 @@ export function crashLine(c: CrashRecord): string {
 export function message(r: AgentRecord, bucket: string | undefined, key: string, store: 's3' | 'azure' = 's3'): string {
   const where = `${store}://${r.bucket ?? bucket ?? '?'}/${key}`;
   const c = typeof r.crash?.summary === 'string' && typeof r.crash.fingerprint === 'string' ? r.crash : undefined;
-  if (c) return `${crashLine(c)}; ${c.coreless ? 'over the rate limit, crash report without core' : 'core dump'} stored at ${where}`;
+  // Which container of the pod: a pod with several says it here, not only in the zip.
+  const of = r.container ? ` of container ${r.container}` : '';
+  if (c) return `${crashLine(c)}; ${c.coreless ? 'over the rate limit, crash report without core' : 'core dump'}${of} stored at ${where}`;
   const what = [r.container && `container ${r.container}`, r.exe && `exe ${r.exe}`, r.signal != null && `signal ${r.signal}`].filter(Boolean).join(', ');
   return `Core dump stored at ${where}${what ? ` (${what})` : ''}`;
 }

@@ -10,7 +10,7 @@ const old: AgentRecord = { version: 1, name: 'n', zip: 'n.zip', storage: 's3', b
 t.test('Event message', async (t) => {
   t.equal(message(old, undefined, 'n.zip'), 'Core dump stored at s3://b/n.zip (container app, exe x, signal 11)', 'old records read as before');
   const rec = { ...old, crash: { summary: 'SIGSEGV at libfoo.so+0x1a2b in main', fingerprint: '3f2c0011aabbccdd', signal: 'SIGSEGV', count: 3, windowSec: 3600, coreless: false } };
-  t.equal(message(rec, undefined, 'n.zip'), 'SIGSEGV at libfoo.so+0x1a2b in main (fingerprint 3f2c0011aabbccdd, 3rd time in 1 h); core dump stored at s3://b/n.zip');
+  t.equal(message(rec, undefined, 'n.zip'), 'SIGSEGV at libfoo.so+0x1a2b in main (fingerprint 3f2c0011aabbccdd, 3rd time in 1 h); core dump of container app stored at s3://b/n.zip');
   t.match(message({ ...rec, crash: { ...rec.crash, count: 12, coreless: true } }, undefined, 'n.zip'), /12th time in 1 h\); over the rate limit, crash report without core/);
   t.equal(message({ ...old, bucket: 'cores' }, undefined, 'n.zip', 'azure'), 'Core dump stored at azure://cores/n.zip (container app, exe x, signal 11)', 'Azure: the container');
 });
