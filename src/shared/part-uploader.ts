@@ -44,7 +44,8 @@ export interface PartUploaderOptions {
 }
 
 const md5Etag = (b: Buffer) => `"${createHash('md5').update(b).digest('hex')}"`;
-const sameEtag = (a: string, b: string) => a.replace(/"/g, '') === b.replace(/"/g, '');
+/** ETags compare without their quotes (S3 quotes them; listings may not). */
+export const sameEtag = (a: string | undefined, b: string) => (a ?? '').replace(/"/g, '') === b.replace(/"/g, '');
 
 /** What S3 has not confirmed after a failure: the data after the last contiguous confirmed part. */
 export interface Unconfirmed {

@@ -3,14 +3,11 @@
 import t from 'tap';
 import { parseEnv } from 'node:util';
 import { formatEnvFile, parseEnvFile } from '../../src/shared/envfile.ts';
+import { seeded } from '../helpers/seeded-random.ts';
 
 // The characters that break naive formats, plus a spread of ordinary and non-ASCII ones.
 const TRICKY = ['\\', '"', "'", '`', '\n', '\r', '\r\n', '#', '=', ' ', '\t', '$', '{', '}', '\0', '\u2028', '\u00e9', '\u2603', '\ud83d\ude00', 'n', 'r', 'export '];
 
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
 
 function randomValue(rnd: () => number): string {
   const n = Math.floor(rnd() * 24);

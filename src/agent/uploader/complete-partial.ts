@@ -11,7 +11,7 @@ import { HeadObjectCommand, ListPartsCommand, type S3Client } from '@aws-sdk/cli
 import type { Logger } from '../../shared/log.ts';
 import { CdcError, describeError } from '../../shared/errors.ts';
 import { completeUpload, isGone, s3PartSender } from '../../shared/s3-commands.ts';
-import { PartUploader, type PartSender } from '../../shared/part-uploader.ts';
+import { PartUploader, sameEtag, type PartSender } from '../../shared/part-uploader.ts';
 import { GC_EVERY_BYTES, gcPacer } from '../../shared/gc-pacer.ts';
 import { dumpFiles, manifestInvalid, manifestSchedule, MANIFEST_SUFFIX, objectKey, openRegular, readManifest, type PartialUploadManifest } from '../../shared/spool/index.ts';
 
@@ -37,8 +37,6 @@ export async function removeFiles(manifestPath: string, restPath: string): Promi
   await fs.rm(restPath, { force: true });
   await fs.rm(manifestPath, { force: true });
 }
-
-const sameEtag = (a: string | undefined, b: string) => (a ?? '').replace(/"/g, '') === b.replace(/"/g, '');
 
 /**
  * Uploads the rest file as parts after the confirmed ones, through the store's `send`; returns

@@ -71,13 +71,18 @@ export async function openSink(opts: SinkRequest): Promise<Sink> {
   try {
     // A store that does not answer at the start is the same stall as one mid-stream: spool.
     const signal = AbortSignal.timeout(config.progressTimeoutMs);
-    uploadId = await createUpload(target, signal, opts.metadata?.());
     // A dump never replaces another: the key must be free (stores that ignore If-None-Match on
-    // completion are caught here; the create comes first for its clearer errors).
-    await assertNoObject(target, signal).catch(async (e: unknown) => {
+    // completion are caught here). Both requests at once: the zip waits on them, and so may the
+    // crashed process. The create's error wins, for its clearer message.
+    const [id, taken] = await Promise.all([
+      createUpload(target, signal, opts.metadata?.()),
+      assertNoObject(target, signal).then(() => undefined, (e: unknown) => e),
+    ]);
+    uploadId = id;
+    if (taken !== undefined) {
       await abortUpload(target, uploadId, log);
-      throw e;
-    });
+      throw taken;
+    }
   } catch (e) {
     client.destroy();
     return isCdcError(e) ? spool(e.code, e.detail ?? e.message) : spool('CDC_S3_UNREACHABLE', describeError(e));

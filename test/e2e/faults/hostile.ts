@@ -12,11 +12,8 @@ import { runComposer } from '../../helpers/run-composer.ts';
 import { spoolListing } from '../../helpers/spool-listing.ts';
 import { zipEntry, zipNames } from '../../helpers/zip-check.ts';
 import { agentSweep, checkSpooled, crashOnce, finished, halfWritten, installComposer, type Scenario } from './harness.ts';
+import { seeded } from '../../helpers/seeded-random.ts';
 
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
 const pick = <T>(rnd: () => number, xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
 
 /** Symlinks, FIFOs and lying manifests in CORE_DIR: nothing outside the spool reaches the bucket. */
