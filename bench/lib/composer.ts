@@ -32,7 +32,11 @@ export function composerScenario(id: string, title: string, env: Record<string, 
       const finished = log.find((l) => l.event === 'DumpFinished');
       const drained = log.find((l) => l.event === 'CoreDrained');
       const want = mode === 'direct' ? 'stored' : 'spooled';
-      if (finished?.outcome !== want) throw new Error(`${id}: composer outcome ${String(finished?.outcome)} (${String(finished?.err)}), wanted ${want}`);
+      if (finished?.outcome !== want) {
+        // The composer's own warnings say why (a stall, a refusal): the bench's report keeps them.
+        const why = log.filter((l) => Number(l.level) >= 40).map((l) => `${String(l.code)}: ${String(l.msg)} ${String(l.err ?? '')}`.trim());
+        throw new Error(`${id}: composer outcome ${String(finished?.outcome)}, wanted ${want}; ${why.join('; ') || 'no warning logged'}`);
+      }
       if (drained?.bytes !== ctx.core.bytes) throw new Error(`${id}: composer read ${String(drained?.bytes)} of ${ctx.core.bytes} bytes`);
       let outBytes: number;
       if (mode === 'direct') {

@@ -17,8 +17,8 @@ export interface Azurite {
   /** http://127.0.0.1:{port}/devstoreaccount1 (path-style, as emulators are addressed). */
   readonly blobEndpoint: string;
   connectionString(endpoint?: string): string;
-  /** A fresh container, deleted by its destroy(). */
-  container(prefix?: string): Promise<TestContainer>;
+  /** A fresh container (named `exactName`, else from `prefix`), deleted by its destroy(). */
+  container(prefix?: string, exactName?: string): Promise<TestContainer>;
   stop(): Promise<void>;
 }
 
@@ -41,11 +41,19 @@ function freePort(): Promise<number> {
   });
 }
 
+export interface AzuriteOptions {
+  /** A port to listen on (a restart keeps its clients' endpoint); default a free one. */
+  port?: number;
+  /** The in-memory store's limit. Azurite frees a deleted blob's extents only in a later sweep,
+   * so data written since start counts against it. */
+  extentMemoryMiB?: number;
+}
+
 /** Starts Azurite's blob service; call stop() in a teardown. */
-export async function startAzurite(): Promise<Azurite> {
-  const port = await freePort();
+export async function startAzurite(opts: AzuriteOptions = {}): Promise<Azurite> {
+  const port = opts.port ?? await freePort();
   const main = createRequire(import.meta.url).resolve('azurite/dist/src/blob/main.js');
-  const child: ChildProcess = spawn(NODE, [main, '--blobHost', '127.0.0.1', '--blobPort', String(port), '--inMemoryPersistence', '--extentMemoryLimit', '2048', '--skipApiVersionCheck', '--disableTelemetry', '--silent', '--loose'], {
+  const child: ChildProcess = spawn(NODE, [main, '--blobHost', '127.0.0.1', '--blobPort', String(port), '--inMemoryPersistence', '--extentMemoryLimit', String(opts.extentMemoryMiB ?? 2048), '--skipApiVersionCheck', '--disableTelemetry', '--silent', '--loose'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -65,8 +73,8 @@ export async function startAzurite(): Promise<Azurite> {
   const service = BlobServiceClient.fromConnectionString(connectionString());
   return {
     port, blobEndpoint, connectionString,
-    async container(prefix = 'cdc') {
-      const name = `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`.toLowerCase();
+    async container(prefix = 'cdc', exactName?: string) {
+      const name = exactName ?? `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`.toLowerCase();
       const client = service.getContainerClient(name);
       await client.create();
       return {
