@@ -19,7 +19,7 @@ const dumps = [
   synthetic(3, { fingerprint: 'f00d', namespace: 'pay', pod: 'cart-1111', container: 'cart', image: 'reg.example/cart:3' }),
   synthetic(4, { fingerprint: 'beef', namespace: 'pay', pod: 'ledger-0', container: 'ledger', image: `reg.example/${'x'.repeat(900)}:1`, signal: 6 }),
 ];
-await storeSynthetic(bucket, dumps);
+await storeSynthetic(bucket.objects, dumps);
 // A zip with no summary (an older dump, or one whose summary failed): listed from its key alone.
 const bare = 'aaaaaaaa-0000-4000-8000-000000000000-dump-1-h-old-1-11';
 await bucket.client.send(new PutObjectCommand({ Bucket: bucket.name, Key: `${bare}.zip`, Body: 'x' }));

@@ -5,6 +5,8 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { createRequire } from 'node:module';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import type { ObjectStore } from '../../src/shared/object-store.ts';
+import { azureObjects } from '../../src/shared/azure-objects.ts';
 import { NODE } from './composer-install.ts';
 import { waitFor } from './wait-for.ts';
 
@@ -25,6 +27,8 @@ export interface Azurite {
 export interface TestContainer {
   readonly name: string;
   readonly client: ContainerClient;
+  /** The container through the product's object interface. */
+  readonly objects: ObjectStore;
   /** Composer / agent environment for this container (shared key, or `endpoint` through a proxy). */
   env(endpoint?: string): Record<string, string>;
   blobs(): Promise<string[]>;
@@ -70,7 +74,7 @@ export async function startAzurite(): Promise<Azurite> {
       const client = service.getContainerClient(name);
       await client.create();
       return {
-        name, client,
+        name, client, objects: azureObjects(async () => client, name),
         env: (endpoint = blobEndpoint) => ({
           AZURE_STORAGE_CONTAINER: name, AZURE_STORAGE_ACCOUNT: AZURITE_ACCOUNT, AZURE_STORAGE_KEY: AZURITE_KEY, AZURE_STORAGE_BLOB_ENDPOINT: endpoint,
         }),

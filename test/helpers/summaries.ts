@@ -1,9 +1,9 @@
 // Synthetic dumps for cdh tests that need many or varied ones: a summary (written by the product's
-// writeSummary) and a small placeholder object at the zip's key (list reads no zip).
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+// writeSummary) and a small placeholder object at the zip's key (list reads no zip), in either
+// store (a TestBucket's or a TestContainer's `objects`).
 import { writeSummary, type DumpSummary } from '../../src/shared/dump-summary.ts';
+import type { ObjectStore } from '../../src/shared/object-store.ts';
 import { objectKey } from '../../src/shared/spool/names.ts';
-import type { TestBucket } from './s3.ts';
 
 export function synthetic(i: number, over: Partial<DumpSummary> = {}): DumpSummary {
   const uuid = `${(0x10000000 + i).toString(16)}-0000-4000-8000-${String(i).padStart(12, '0')}`;
@@ -15,12 +15,12 @@ export function synthetic(i: number, over: Partial<DumpSummary> = {}): DumpSumma
 }
 
 /** Stores the dumps, `concurrency` requests at a time. */
-export async function storeSynthetic(b: TestBucket, dumps: DumpSummary[], concurrency = 32): Promise<void> {
+export async function storeSynthetic(objects: ObjectStore, dumps: DumpSummary[], concurrency = 32): Promise<void> {
   const todo = [...dumps];
   const worker = async () => {
     for (let s = todo.pop(); s; s = todo.pop()) {
-      await b.client.send(new PutObjectCommand({ Bucket: b.name, Key: objectKey('', s.name), Body: 'placeholder' }));
-      await writeSummary({ client: b.client, bucket: b.name, keyPrefix: '' }, s);
+      await objects.put(objectKey('', s.name), 'placeholder', 'application/zip');
+      await writeSummary({ objects, keyPrefix: '' }, s);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
