@@ -37,7 +37,7 @@ export interface ObjectStore {
   /** `length` bytes from `offset` (one ranged request). */
   readRange(key: string, offset: number, length: number): Promise<Buffer>;
   /** A small object, written in one request (it may replace one). */
-  put(key: string, body: string, contentType: string): Promise<void>;
+  put(key: string, body: string | Buffer, contentType: string): Promise<void>;
   /** Deletes the object; one that is already gone is no error. */
   delete(key: string): Promise<void>;
   /** Frees the client's sockets (when the store owns its client). */

@@ -31,7 +31,9 @@ export interface TestContainer {
   readonly objects: ObjectStore;
   /** Composer / agent environment for this container (shared key, or `endpoint` through a proxy). */
   env(endpoint?: string): Record<string, string>;
+  /** Every blob but the dump summaries cdh lists (cdh-index/, see src/shared/spool/names.ts). */
   blobs(): Promise<string[]>;
+  allBlobs(): Promise<string[]>;
   get(blob: string): Promise<Buffer>;
   destroy(): Promise<void>;
 }
@@ -73,16 +75,17 @@ export async function startAzurite(): Promise<Azurite> {
       const name = `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`.toLowerCase();
       const client = service.getContainerClient(name);
       await client.create();
+      const allBlobs = async () => {
+        const names: string[] = [];
+        for await (const b of client.listBlobsFlat()) names.push(b.name);
+        return names.sort();
+      };
       return {
-        name, client, objects: azureObjects(async () => client, name),
+        name, client, objects: azureObjects(async () => client, name), allBlobs,
         env: (endpoint = blobEndpoint) => ({
           AZURE_STORAGE_CONTAINER: name, AZURE_STORAGE_ACCOUNT: AZURITE_ACCOUNT, AZURE_STORAGE_KEY: AZURITE_KEY, AZURE_STORAGE_BLOB_ENDPOINT: endpoint,
         }),
-        async blobs() {
-          const names: string[] = [];
-          for await (const b of client.listBlobsFlat()) names.push(b.name);
-          return names.sort();
-        },
+        blobs: async () => (await allBlobs()).filter((b) => !b.includes('cdh-index/')),
         get: (blob) => client.getBlockBlobClient(blob).downloadToBuffer(),
         async destroy() { await client.delete().catch(() => undefined); },
       };

@@ -2,7 +2,8 @@
 // blocks and committed; a dump cut mid-stream is finished from its manifest by staging the rest
 // file's blocks after the ones the composer staged and committing them all. Both are safe to
 // repeat after a crash: a blob of the expected size counts as done, re-staging a block id
-// replaces it, and a commit never overwrites a blob (If-None-Match: *).
+// replaces it, and a commit never overwrites a blob (If-None-Match: *). Once a blob is whole its
+// cdh summary is stored beside it, as on S3 (store.ts summaryAfterUpload).
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ContainerClient } from '@azure/storage-blob';
