@@ -2,7 +2,7 @@
 // built cdh reads it. The catalog checks every store passes, then show / get / gdb over a real zip
 // (its core made by gcore from a live process), a dump still being uploaded (staged blocks only),
 // prune, the coded errors (never a secret printed), --from-cluster, and dumps the built composer
-// and agent stored themselves, found with their summaries.
+// and agent stored themselves (direct, spooled, cut mid-stream), found with their summaries.
 import t, { type Test } from 'tap';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,8 +16,9 @@ import { jsonLines, runCdh } from '../helpers/cdh.ts';
 import { catalogChecks, storeVaried } from '../helpers/cdh-catalog-checks.ts';
 import { dumpZip, storeDump, synthetic } from '../helpers/summaries.ts';
 import { stubKubectl } from '../helpers/kubectl-stub.ts';
-import { installComposer } from '../helpers/composer-install.ts';
-import { runComposer } from '../helpers/run-composer.ts';
+import { installComposer, type InstalledComposer } from '../helpers/composer-install.ts';
+import { mixedData, runComposer } from '../helpers/run-composer.ts';
+import { startTcpProxy } from '../helpers/tcp-proxy.ts';
 import { AGENT_BUNDLE, startAgent } from '../helpers/agent-process.ts';
 import { scratchHost } from '../helpers/scratch-host.ts';
 import { spoolListing } from '../helpers/spool-listing.ts';
@@ -184,17 +185,26 @@ t.test('--from-cluster reads the chart\'s Azure settings through kubectl', async
 const ARGS = ['-c=18446744073709551615', '-e=myapp', '-p=1', '-s=11', '-t=1700000000', '-h=node-a', '-P=999999999'];
 const composerCore = Buffer.concat([Buffer.alloc(2 << 20, 7), Buffer.from('the end of the core')]);
 
-/** The one dump of the container, as cdh lists it (with its summary) and shows it. */
-async function foundByCdh(t: Test, boxEnv: Record<string, string>) {
+/** The one dump of the container, as cdh lists it (with its summary), shows and gets it. */
+async function foundByCdh(t: Test, boxEnv: Record<string, string>, expected: Buffer) {
   const rows = jsonLines(await runCdh(['list', '--json'], boxEnv));
   t.equal(rows.length, 1);
-  t.match(rows[0], { exe: 'myapp', node: os.hostname(), signal: 11, coreBytes: composerCore.length, state: 'stored' }, 'listed with its summary');
+  t.match(rows[0], { exe: 'myapp', node: os.hostname(), signal: 11, coreBytes: expected.length, state: 'stored' }, 'listed with its summary');
   const show = await runCdh(['show', rows[0]!.id], boxEnv);
   t.equal(show.status, 0, show.stderr);
   t.match(show.stdout, /signal: SIGSEGV \(11\)/);
   const dir = tmp('cdh-composed-');
   t.equal((await runCdh(['get', rows[0]!.id, '-o', dir, '-q'], boxEnv)).status, 0);
-  t.ok(fs.readFileSync(path.join(dir, `${rows[0]!.name}.core`)).equals(composerCore), 'the core round-trips');
+  t.ok(fs.readFileSync(path.join(dir, `${rows[0]!.name}.core`)).equals(expected), 'the core round-trips');
+}
+
+/** One agent sweep over the composer's spool, storing into `boxEnv`'s container. */
+async function agentSweep(t: Test, c: InstalledComposer, boxEnv: Record<string, string>) {
+  const h = scratchHost('cdh-azure-agent-');
+  t.teardown(() => h.cleanup());
+  const a = startAgent(['sweep'], h, { HOST_DIR: c.dir, CORE_DIR: c.coreDir, EVENT_DIR: c.eventDir, ...boxEnv }, AGENT_BUNDLE);
+  t.equal(await a.exited, 0);
+  return a.lines;
 }
 
 t.test('the composer stores a dump in Azure directly; cdh lists and shows it with its summary', async (t) => {
@@ -205,18 +215,33 @@ t.test('the composer stores a dump in Azure directly; cdh lists and shows it wit
   t.ok(c.log().some((l) => l.event === 'SummaryStored'), 'the composer stored the summary');
   t.equal((await own.allBlobs()).filter((b) => b.startsWith(summaryPrefix(''))).length, 1, 'one summary blob beside the zip');
   t.equal((await own.blobs()).length, 1, 'and the zip');
-  await foundByCdh(t, own.env());
+  await foundByCdh(t, own.env(), composerCore);
 });
 
 t.test('the agent uploads a spooled dump to Azure and stores its summary; cdh finds it', async (t) => {
   const own = await azurite.container('cdh-agent');
   const c = installComposer({ ...own.env(`http://127.0.0.1:9/${AZURITE_ACCOUNT}`) });
-  const h = scratchHost('cdh-azure-agent-');
-  t.teardown(async () => { c.remove(); h.cleanup(); await own.destroy(); });
+  t.teardown(async () => { c.remove(); await own.destroy(); });
   t.equal((await runComposer(c.launcher, ARGS, composerCore)).code, 0);
   t.equal(spoolListing(c.coreDir).filter((f) => f.endsWith('.zip')).length, 1, 'Azure down: spooled');
-  const a = startAgent(['sweep'], h, { HOST_DIR: c.dir, CORE_DIR: c.coreDir, EVENT_DIR: c.eventDir, ...own.env() }, AGENT_BUNDLE);
-  t.equal(await a.exited, 0);
-  t.ok(a.lines.some((l) => l.event === 'SummaryStored'), 'the agent stored the summary');
-  await foundByCdh(t, own.env());
+  t.ok((await agentSweep(t, c, own.env())).some((l) => l.event === 'SummaryStored'), 'the agent stored the summary');
+  await foundByCdh(t, own.env(), composerCore);
+});
+
+t.test('Azure cut mid-stream: the agent commits the blob from the manifest and stores its summary; cdh finds it', async (t) => {
+  const own = await azurite.container('cdh-cut');
+  const proxy = await startTcpProxy(azurite.port);
+  const c = installComposer({ ...own.env(`${proxy.endpoint}/${AZURITE_ACCOUNT}`), COMP_CODEC: 'store', COMP_PART_SIZE_MIB: '5', COMP_UPLOAD_CONCURRENCY: '1' });
+  t.teardown(async () => { c.remove(); await proxy.close(); await own.destroy(); });
+  const big: Buffer[] = [];
+  for await (const chunk of mixedData(24 << 20)) big.push(Buffer.from(chunk));
+  const bigCore = Buffer.concat(big);
+  proxy.cutAfter(12 << 20);
+  t.equal((await runComposer(c.launcher, ARGS, bigCore)).code, 0);
+  t.ok(spoolListing(c.coreDir).some((f) => f.endsWith('.zip.upload.json')), 'a manifest: some blocks staged, the rest on disk');
+  t.same(await own.allBlobs(), [], 'nothing committed, no summary yet');
+  proxy.restore();
+  const lines = await agentSweep(t, c, own.env());
+  t.ok(lines.some((l) => l.event === 'PartialUploadCompleted') && lines.some((l) => l.event === 'SummaryStored'), 'committed, then summarised');
+  await foundByCdh(t, own.env(), bigCore);
 });
