@@ -1,5 +1,6 @@
-// cdh: coredumpctl for a bucket (S3) or a container (Azure Blob). Thin: the command line, the store, one command, and every failure
-// a user meets as one line `cdh: CODE: what happened` with a non-zero exit code (2 for usage).
+// cdh: coredumpctl for a bucket (S3) or a container (Azure Blob). Thin: the command line, the
+// store, one command, and every failure a user meets as one line `cdh: CODE: what happened` with a
+// non-zero exit code (2 for usage).
 import { ErrorCodes, describeError } from '../shared/errors.ts';
 import { TOOL_VERSION } from '../composer/dump-info.ts';
 import { HELP, parseCommandLine, type Command } from './args.ts';

@@ -16,6 +16,7 @@ import { jsonLines, runCdh } from '../helpers/cdh.ts';
 import { catalogChecks, storeVaried } from '../helpers/cdh-catalog-checks.ts';
 import { dumpZip, storeDump, synthetic } from '../helpers/summaries.ts';
 import { stubKubectl } from '../helpers/kubectl-stub.ts';
+import { render, type K8sObject } from '../chart/render.ts';
 import { installComposer, type InstalledComposer } from '../helpers/composer-install.ts';
 import { mixedData, runComposer } from '../helpers/run-composer.ts';
 import { startTcpProxy } from '../helpers/tcp-proxy.ts';
@@ -165,20 +166,20 @@ t.test('errors: one line with its code, and never a secret', async (t) => {
   }
 });
 
-t.test('--from-cluster reads the chart\'s Azure settings through kubectl', async (t) => {
-  const ref = (key: string) => ({ valueFrom: { secretKeyRef: { name: 'core-dump-handler-store', key } } });
-  // The agent container as chart/templates/daemonset.yaml renders it for Azure with a key.
-  const ds = { spec: { template: { spec: { containers: [{ name: 'agent', env: [
-    { name: 'AZURE_STORAGE_CONTAINER', ...ref('AZURE_STORAGE_CONTAINER') }, { name: 'AZURE_STORAGE_KEY', ...ref('AZURE_STORAGE_KEY') },
-    { name: 'AZURE_STORAGE_ACCOUNT', value: AZURITE_ACCOUNT }, { name: 'AZURE_STORAGE_BLOB_ENDPOINT', value: azurite.blobEndpoint },
-  ] }] } } } };
-  const kubectl = stubKubectl(t, 'observe', ds, { 'core-dump-handler-store': { AZURE_STORAGE_CONTAINER: box.name, AZURE_STORAGE_KEY: AZURITE_KEY } });
-  const r = await runCdh(['list', '--json', '--from-cluster', '-n', 'observe'], {}, { path: kubectl.path });
+t.test('--from-cluster reads the Azure settings the chart renders, through kubectl', async (t) => {
+  // The chart's own DaemonSet and Secret (helm template, key credentials), served by a stand-in kubectl.
+  const values = path.join(tmp('cdh-values-'), 'values.json');
+  fs.writeFileSync(values, JSON.stringify({ daemonset: { azureContainer: box.name, azureKey: AZURITE_KEY, azureBlobEndpoint: azurite.blobEndpoint } }));
+  const objects = render(['ci/azure-key-values.yaml', values]);
+  const ds = objects.find((o) => o.kind === 'DaemonSet')!;
+  const secret = objects.find((o) => o.kind === 'Secret')! as K8sObject & { stringData: Record<string, string> };
+  const kubectl = stubKubectl(t, 'observe', ds, { [secret.metadata.name]: secret.stringData }, ds.metadata.name);
+  const r = await runCdh(['list', '--json', '--from-cluster', '-n', 'observe', '--daemonset', ds.metadata.name], {}, { path: kubectl.path });
   t.equal(r.status, 0, r.stderr);
   t.ok(jsonLines(r).some((d) => d.name === real.name), 'the container the cluster names');
-  t.same(kubectl.calls(), ['-n observe get daemonset core-dump-handler -o json', '-n observe get secret core-dump-handler-store -o json']);
+  t.same(kubectl.calls(), [`-n observe get daemonset ${ds.metadata.name} -o json`, `-n observe get secret ${secret.metadata.name} -o json`]);
   t.notOk(r.stderr.includes(AZURITE_KEY));
-  const flag = await runCdh(['list', '--json', '--from-cluster', '-n', 'observe', '--bucket', 'other-container'], {}, { path: kubectl.path });
+  const flag = await runCdh(['list', '--from-cluster', '-n', 'observe', '--daemonset', ds.metadata.name, '--bucket', 'other-container'], {}, { path: kubectl.path });
   t.match(flag.stderr, /Azure container "other-container" does not exist.*\(CDC_CLI_NO_BUCKET\)/, 'for Azure, --bucket names the container');
 });
 

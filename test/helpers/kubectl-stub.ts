@@ -12,11 +12,13 @@ export interface KubectlStub {
 }
 
 /** `secrets`: name -> plain values (stored base64, as the API server gives them). */
-export function stubKubectl(t: Test, namespace: string, daemonset: object, secrets: Record<string, Record<string, string>>): KubectlStub {
+export function stubKubectl(
+  t: Test, namespace: string, daemonset: object, secrets: Record<string, Record<string, string>>, name = 'core-dump-handler',
+): KubectlStub {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdh-kubectl-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   fs.writeFileSync(path.join(dir, 'ds.json'), JSON.stringify(daemonset));
-  const cases = [`  "-n ${namespace} get daemonset core-dump-handler -o json") cat ${dir}/ds.json ;;`];
+  const cases = [`  "-n ${namespace} get daemonset ${name} -o json") cat ${dir}/ds.json ;;`];
   for (const [name, values] of Object.entries(secrets)) {
     const data = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
     fs.writeFileSync(path.join(dir, `secret-${name}.json`), JSON.stringify({ data }));
