@@ -12,7 +12,7 @@ import {
   AccountSASPermissions, AccountSASResourceTypes, AccountSASServices, generateAccountSASQueryParameters, StorageSharedKeyCredential,
 } from '@azure/storage-blob';
 import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite } from '../helpers/azurite.ts';
-import { jsonLines, runCdh } from '../helpers/cdh.ts';
+import { expectCdhError, jsonLines, runCdh } from '../helpers/cdh.ts';
 import { catalogChecks, storeVaried } from '../helpers/cdh-catalog-checks.ts';
 import { dumpZip, storeDump, synthetic } from '../helpers/summaries.ts';
 import { stubKubectl } from '../helpers/kubectl-stub.ts';
@@ -147,11 +147,8 @@ t.test('errors: one line with its code, and never a secret', async (t) => {
   const sasEnv = { ...noKey, AZURE_STORAGE_SAS_TOKEN: sas };
   const seen: string[] = [];
   const expect = async (args: string[], e: Record<string, string>, code: string, detail: RegExp) => {
-    const r = await runCdh(args, e);
+    const r = await expectCdhError(t, args, e, code, detail);
     seen.push(r.stdout, r.stderr);
-    t.equal(r.status, 1, `${code}: exits 1`);
-    t.match(r.stderr, new RegExp(`^cdh: .*\\(${code}\\)\\n$`), `${code}: ${r.stderr.trim()}`);
-    t.match(r.stderr, detail);
   };
   await expect(['list'], { ...env, AZURE_STORAGE_CONTAINER: 'no-such-container' }, 'CDC_CLI_NO_BUCKET', /Azure container "no-such-container" does not exist/);
   await expect(['list'], { ...env, AZURE_STORAGE_KEY: Buffer.alloc(64, 7).toString('base64') }, 'CDC_CLI_ACCESS_DENIED', /Azure refused access/);
