@@ -154,6 +154,7 @@ t.test('errors: one line with its code, and never a secret', async (t) => {
   await expect(['list'], { ...env, AZURE_STORAGE_KEY: Buffer.alloc(64, 7).toString('base64') }, 'CDC_CLI_ACCESS_DENIED', /Azure refused access/);
   await expect(['list'], { ...env, AZURE_STORAGE_BLOB_ENDPOINT: `http://127.0.0.1:9/${AZURITE_ACCOUNT}` }, 'CDC_CLI_S3_UNREACHABLE', /did not answer \(ECONNREFUSED\)/);
   await expect(['list'], noKey, 'CDC_CLI_NO_CREDENTIALS', /no Azure credentials/);
+  await expect(['list'], { AZURE_STORAGE_CONTAINER: box.name, AZURE_STORAGE_CONNECTION_STRING: `AccountKey=${AZURITE_KEY};nonsense` }, 'CDC_CLI_NO_CREDENTIALS', /AZURE_STORAGE_CONNECTION_STRING could not be parsed/);
   const listed = await runCdh(['list', '--json'], sasEnv);
   t.equal(listed.status, 0, `a read and list SAS lists: ${listed.stderr}`);
   t.ok(jsonLines(listed).some((d) => d.name === real.name));
