@@ -14,10 +14,10 @@ import {
 } from '../../shared/azure-blob.ts';
 import type { PartSchedule } from '../../shared/part-schedule.ts';
 import { PartUploader } from '../../shared/part-uploader.ts';
+import { azureObjects } from '../../shared/azure-objects.ts';
 import { manifestInvalid, openRegular, readManifest } from '../../shared/spool/index.ts';
 import { checkTarget, removeFiles, uploadRest } from './complete-partial.ts';
 import { removeIfUnchanged } from './upload-zip.ts';
-import { azureObjects } from '../../shared/azure-objects.ts';
 import { summaryAfterUpload, type SpoolStore } from './store.ts';
 
 export interface AzureStoreOptions {
