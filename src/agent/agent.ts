@@ -67,7 +67,7 @@ export class Agent {
       const container = () => createContainerClient(s.azure, { maxTries: 2, requestTimeoutMs: 120_000 });
       this.storeProbe = { what: `Azure container ${s.azure.container} did not answer`, run: async () => (await container()).getProperties() };
       store = azureSpoolStore({
-        container,
+        container, containerName: s.azure.container ?? '',
         keyPrefix: s.s3.keyPrefix, schedule: s.partSchedule, queueSize: s.uploadConcurrency,
       });
     } else if (s.s3.bucket) {

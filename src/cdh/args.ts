@@ -33,7 +33,7 @@ const ACCEPTS: Record<Command, OptionName[]> = {
 };
 const POSITIONALS: Record<Command, number> = { list: 0, groups: 0, show: 1, get: 1, gdb: 1, prune: 0 };
 
-export const HELP = `cdh: find, group and open the core dumps of a bucket (coredumpctl for core-dump-handler)
+export const HELP = `cdh: find, group and open the core dumps of a bucket or Azure container (coredumpctl for core-dump-handler)
 
 usage: cdh COMMAND [options]
   list                 dumps, newest first (a table sized to the terminal; --json for scripts)
@@ -47,9 +47,12 @@ ID: a dump's uuid, any unique prefix of it, or its object key.
 filters (list, groups, prune): --namespace --pod --container --image --node (exact, or a glob with *)
   --signal (11, SEGV or SIGSEGV) --fingerprint --since --until (ISO time, or an age: 90s, 30m, 2h, 7d)
 settings, as the agent's environment: S3_BUCKET_NAME, S3_ENDPOINT, S3_REGION, S3_ACCESS_KEY and
-  S3_SECRET (else the AWS default credential chain), S3_KEY_PREFIX; overridden by
-  --bucket --endpoint --region --prefix, or read from the cluster: --from-cluster [-n NAMESPACE]
-  [--daemonset core-dump-handler] [--context CTX] (the chart's DaemonSet and Secret, through kubectl)
+  S3_SECRET (else the AWS default credential chain), S3_KEY_PREFIX; or Azure Blob when
+  AZURE_STORAGE_CONTAINER is set: AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT with
+  AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN, AZURE_STORAGE_BLOB_ENDPOINT; overridden by
+  --bucket (Azure: the container) --endpoint --region --prefix, or read from the cluster:
+  --from-cluster [-n NAMESPACE] [--daemonset core-dump-handler] [--context CTX] (the chart's
+  DaemonSet and Secret, through kubectl)
 `;
 
 export interface Invocation {

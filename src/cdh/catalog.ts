@@ -1,8 +1,9 @@
-// The bucket's dumps, as cdh sees them: the summaries (their keys carry them, newest first), joined
-// with the zips (a zip without a summary still lists, from its key) and the multipart uploads still
-// open (a dump being uploaded). Nothing here downloads a zip.
-import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+// The store's dumps, as cdh sees them: the summaries (their keys carry them, newest first), joined
+// with the zips (a zip without a summary still lists, from its key) and the uploads still open (a
+// dump being uploaded: an S3 multipart upload, an Azure blob with only staged blocks). Nothing here
+// downloads a zip. The same for every store (shared/object-store.ts).
 import { summaryFromKey, type DumpSummary } from '../shared/dump-summary.ts';
+import { getText } from '../shared/object-store.ts';
 import { nameOfObjectKey, objectKey, parseSummaryKey, summaryPrefix, SUMMARY_IN_BODY } from '../shared/spool/names.ts';
 import { CdcError } from '../shared/errors.ts';
 import type { Store } from './store.ts';
@@ -30,16 +31,10 @@ const UUID_AT_START = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
  */
 async function listSummaries(store: Store): Promise<Array<{ key: string; summary: DumpSummary | undefined }>> {
   const out: Array<{ key: string; summary: DumpSummary | undefined }> = [];
-  const Prefix = summaryPrefix(store.keyPrefix);
-  let token: string | undefined;
-  do {
-    const page = await store.client.send(new ListObjectsV2Command({ Bucket: store.bucket, Prefix, ContinuationToken: token }));
-    for (const o of page.Contents ?? []) {
-      const parsed = parseSummaryKey(store.keyPrefix, o.Key!);
-      if (parsed) out.push({ key: o.Key!, summary: parsed.payload === SUMMARY_IN_BODY ? undefined : summaryFromKey(store.keyPrefix, o.Key!) });
-    }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+  for await (const o of store.objects.list(summaryPrefix(store.keyPrefix))) {
+    const parsed = parseSummaryKey(store.keyPrefix, o.key);
+    if (parsed) out.push({ key: o.key, summary: parsed.payload === SUMMARY_IN_BODY ? undefined : summaryFromKey(store.keyPrefix, o.key) });
+  }
   return out;
 }
 
@@ -48,9 +43,9 @@ async function fillFromBodies(store: Store, rows: Array<{ key: string; summary: 
   const todo = rows.filter((r) => r.summary === undefined && parseSummaryKey(store.keyPrefix, r.key)?.payload === SUMMARY_IN_BODY);
   const next = async (): Promise<void> => {
     for (let r = todo.shift(); r; r = todo.shift()) {
-      const out = await store.client.send(new GetObjectCommand({ Bucket: store.bucket, Key: r.key }));
+      const text = await getText(store.objects, r.key);
       let body: unknown;
-      try { body = JSON.parse(await out.Body!.transformToString()); } catch { body = undefined; }
+      try { body = JSON.parse(text); } catch { body = undefined; }
       r.summary = summaryFromKey(store.keyPrefix, r.key, body);
     }
   };
@@ -59,34 +54,20 @@ async function fillFromBodies(store: Store, rows: Array<{ key: string; summary: 
 
 async function listZips(store: Store): Promise<Map<string, { key: string; size: number; time: number }>> {
   const zips = new Map<string, { key: string; size: number; time: number }>();
-  let token: string | undefined;
-  do {
-    const page = await store.client.send(new ListObjectsV2Command({ Bucket: store.bucket, Prefix: store.keyPrefix, Delimiter: '/', ContinuationToken: token }));
-    for (const o of page.Contents ?? []) {
-      const name = nameOfObjectKey(store.keyPrefix, o.Key!);
-      if (name) zips.set(name, { key: o.Key!, size: o.Size ?? 0, time: o.LastModified?.getTime() ?? 0 });
-    }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+  for await (const o of store.objects.list(store.keyPrefix, { delimiter: '/' })) {
+    const name = nameOfObjectKey(store.keyPrefix, o.key);
+    if (name) zips.set(name, { key: o.key, size: o.size, time: o.modifiedMs });
+  }
   return zips;
 }
 
 async function listUploads(store: Store): Promise<Map<string, { key: string; time: number }>> {
   const open = new Map<string, { key: string; time: number }>();
-  let keyMarker: string | undefined;
-  let idMarker: string | undefined;
-  for (;;) {
-    const page = await store.client.send(new ListMultipartUploadsCommand({
-      Bucket: store.bucket, Prefix: store.keyPrefix, Delimiter: '/', KeyMarker: keyMarker, UploadIdMarker: idMarker,
-    }));
-    for (const u of page.Uploads ?? []) {
-      const name = nameOfObjectKey(store.keyPrefix, u.Key!);
-      if (name) open.set(name, { key: u.Key!, time: u.Initiated?.getTime() ?? 0 });
-    }
-    if (!page.IsTruncated) return open;
-    keyMarker = page.NextKeyMarker;
-    idMarker = page.NextUploadIdMarker;
+  for await (const u of store.objects.listUploading(store.keyPrefix, { delimiter: '/' })) {
+    const name = nameOfObjectKey(store.keyPrefix, u.key);
+    if (name) open.set(name, { key: u.key, time: u.startedMs });
   }
+  return open;
 }
 
 /** What a zip key alone says about a dump (no summary: an older dump, or its summary failed). */

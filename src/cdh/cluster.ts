@@ -1,6 +1,7 @@
-// --from-cluster: the S3 settings the chart gave its agents, read through the user's own kubectl
+// --from-cluster: the store settings the chart gave its agents, read through the user's own kubectl
 // (its context and credentials): the DaemonSet's env (plain values, secretKeyRef) and envFrom
-// Secrets. Only S3_* names are taken, and nothing read here is ever printed.
+// Secrets. Only S3_* and AZURE_STORAGE_* names are taken, and nothing read here is ever printed.
+// (Workload Identity's token lives in the pod; from outside, give Azure a key, SAS or connection string.)
 import { execFileSync } from 'node:child_process';
 import { CdcError } from '../shared/errors.ts';
 
@@ -11,6 +12,8 @@ export interface ClusterOptions {
 }
 
 type Json = Record<string, any>;
+
+const STORE_NAME = /^(S3_|AZURE_STORAGE_)/;
 
 function kubectl(o: ClusterOptions, args: string[]): Json {
   const full = [...(o.context ? ['--context', o.context] : []), ...(o.namespace ? ['-n', o.namespace] : []), ...args, '-o', 'json'];
@@ -23,11 +26,11 @@ function kubectl(o: ClusterOptions, args: string[]): Json {
   }
 }
 
-/** The S3_* environment of the chart's agent container, Secret references resolved. */
+/** The store environment of the chart's agent container, Secret references resolved. */
 export function clusterEnv(o: ClusterOptions): Record<string, string> {
   const ds = kubectl(o, ['get', 'daemonset', o.daemonset]);
   const containers: Json[] = ds.spec?.template?.spec?.containers ?? [];
-  const agent = containers.find((c) => (c.env ?? []).some((e: Json) => /^S3_/.test(e.name ?? ''))) ?? containers[0];
+  const agent = containers.find((c) => (c.env ?? []).some((e: Json) => STORE_NAME.test(e.name ?? ''))) ?? containers[0];
   if (!agent) throw new CdcError('CDC_CLI_CLUSTER', `daemonset ${o.daemonset} has no containers`);
   const secrets = new Map<string, Record<string, string>>();
   const secret = (name: string): Record<string, string> => {
@@ -42,10 +45,10 @@ export function clusterEnv(o: ClusterOptions): Record<string, string> {
   const env: Record<string, string> = {};
   for (const from of agent.envFrom ?? []) {
     if (!from.secretRef?.name) continue;
-    for (const [k, v] of Object.entries(secret(from.secretRef.name))) if (/^S3_/.test((from.prefix ?? '') + k)) env[(from.prefix ?? '') + k] = v;
+    for (const [k, v] of Object.entries(secret(from.secretRef.name))) if (STORE_NAME.test((from.prefix ?? '') + k)) env[(from.prefix ?? '') + k] = v;
   }
   for (const e of agent.env ?? []) {
-    if (!/^S3_/.test(e.name ?? '')) continue;
+    if (!STORE_NAME.test(e.name ?? '')) continue;
     if (typeof e.value === 'string') env[e.name] = e.value;
     const ref = e.valueFrom?.secretKeyRef;
     if (ref?.name && ref.key) {
@@ -54,6 +57,8 @@ export function clusterEnv(o: ClusterOptions): Record<string, string> {
       else if (!ref.optional) throw new CdcError('CDC_CLI_CLUSTER', `secret ${ref.name} has no key ${ref.key} (for ${e.name})`);
     }
   }
-  if (!env.S3_BUCKET_NAME) throw new CdcError('CDC_CLI_CLUSTER', `daemonset ${o.daemonset} names no S3_BUCKET_NAME (dumps stay on the nodes)`);
+  if (!env.S3_BUCKET_NAME && !env.AZURE_STORAGE_CONTAINER) {
+    throw new CdcError('CDC_CLI_CLUSTER', `daemonset ${o.daemonset} names no S3_BUCKET_NAME or AZURE_STORAGE_CONTAINER (dumps stay on the nodes)`);
+  }
   return env;
 }

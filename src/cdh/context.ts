@@ -5,7 +5,7 @@ import type { Store } from './store.ts';
 
 export interface Context {
   readonly inv: Invocation;
-  store(): Store;
+  store(): Promise<Store>;
   out(text: string): void;
   err(text: string): void;
   /** stderr is a terminal (progress bars only then). */

@@ -1,13 +1,12 @@
 // Downloads a dump's zip and extracts it, checking every entry's CRC-32 and size against the
 // central directory; a `.core.zst` entry (zstd frames) is decompressed into a plain `.core`.
-// Entry names come from the bucket: only plain file names are written, never over existing files.
+// Entry names come from the store: only plain file names are written, never over existing files.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { CdcError } from '../shared/errors.ts';
 import { dataOffset, readEntries, type ZipEntryInfo, type ZipSource } from '../shared/zip-read.ts';
 import type { Store } from './store.ts';
@@ -32,14 +31,13 @@ class Tally extends Transform {
 const localError = (e: unknown, what: string) =>
   e instanceof CdcError ? e : new CdcError('CDC_CLI_LOCAL_FILE', `${what}: ${(e as Error).message}`);
 
-/** GETs the zip to `file` (through `file`.part); `progress` is told the bytes so far. */
+/** Downloads the zip to `file` (through `file`.part); `progress` is told the bytes so far. */
 export async function download(store: Store, key: string, file: string, progress: (done: number, total: number) => void): Promise<number> {
-  const out = await store.client.send(new GetObjectCommand({ Bucket: store.bucket, Key: key }));
-  const total = out.ContentLength ?? 0;
+  const { body, length: total } = await store.objects.get(key);
   const part = `${file}.part`;
   const tally = new Tally((n) => progress(n, total));
   try {
-    await pipeline(out.Body as Readable, tally, fs.createWriteStream(part, { flags: 'w', mode: 0o600 }));
+    await pipeline(body, tally, fs.createWriteStream(part, { flags: 'w', mode: 0o600 }));
   } catch (e) {
     await fsp.rm(part, { force: true });
     throw localError(e, `downloading to ${part}`);

@@ -1,11 +1,13 @@
-// cdh: coredumpctl for a bucket. Thin: the command line, the store, one command, and every failure
-// a user meets as one line `cdh: CODE: what happened` with a non-zero exit code (2 for usage).
+// cdh: coredumpctl for a bucket (S3) or a container (Azure Blob). Thin: the command line, the
+// store, one command, and every failure a user meets as one line `cdh: CODE: what happened` with a
+// non-zero exit code (2 for usage).
 import { ErrorCodes, describeError } from '../shared/errors.ts';
 import { TOOL_VERSION } from '../composer/dump-info.ts';
 import { HELP, parseCommandLine, type Command } from './args.ts';
 import type { Context } from './context.ts';
 import { terminalWidth } from './format.ts';
-import { openStore, s3Problem, type Store } from './store.ts';
+import { openStore, type Store } from './store.ts';
+import { storeProblem } from './store-errors.ts';
 import { list } from './commands/list.ts';
 import { show } from './commands/show.ts';
 import { get } from './commands/get.ts';
@@ -18,6 +20,7 @@ const RUN: Record<Command, (ctx: Context) => Promise<number>> = { list, show, ge
 async function main(argv: string[]): Promise<number> {
   const out = (s: string) => { process.stdout.write(s); };
   const err = (s: string) => { process.stderr.write(s); };
+  let opening: Promise<Store> | undefined;
   let store: Store | undefined;
   try {
     const parsed = parseCommandLine(argv);
@@ -25,7 +28,7 @@ async function main(argv: string[]): Promise<number> {
     if (parsed.kind === 'version') { out(`cdh ${TOOL_VERSION}\n`); return 0; }
     const ctx: Context = {
       inv: parsed.inv,
-      store: () => (store ??= openStore(parsed.inv.values, process.env, (w) => err(`cdh: warning ${w}\n`))),
+      store: () => (opening ??= openStore(parsed.inv.values, process.env, (w) => err(`cdh: warning ${w}\n`)).then((s) => (store = s))),
       out, err,
       interactive: Boolean(process.stderr.isTTY),
       width: () => terminalWidth(),
@@ -33,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
     };
     return await RUN[parsed.inv.command](ctx);
   } catch (e) {
-    const known = s3Problem(e, store?.bucket ?? '?');
+    const known = storeProblem(e, store?.objects);
     if (known) {
       err(`cdh: ${known.detail ?? ''}${known.detail ? '. ' : ''}${ErrorCodes[known.code]} (${known.code})\n`);
       return known.code === 'CDC_CLI_USAGE' ? 2 : 1;
@@ -41,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
     err(`cdh: CDC_INTERNAL: ${describeError(e)}\n`);
     return 1;
   } finally {
-    store?.client.destroy();
+    store?.objects.close();
   }
 }
 

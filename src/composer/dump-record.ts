@@ -64,22 +64,25 @@ async function writeJson(dir: string, file: string, doc: unknown): Promise<void>
   await writeFileAtomic(path.join(dir, file), JSON.stringify(doc) + '\n');
 }
 
-/** The summary of a dump stored in S3 by the composer itself (storeSummary never throws). */
+/** The summary of a dump the composer stored itself, in S3 or Azure (storeSummary never throws). */
 async function recordSummary(result: SinkResult & { kind: 's3' }, dumpInfo: DumpInfo, config: Config, log: Logger): Promise<void> {
-  // Loaded here, like the S3 sink: the SDK is already in memory after a direct upload.
-  const [{ createS3Client }, { storeSummary }] = await Promise.all([import('../shared/s3-client.ts'), import('../shared/dump-summary.ts')]);
-  const client = createS3Client(config.s3, { requestTimeoutMs: REQUEST_TIMEOUT_MS, connectTimeoutMs: CONNECT_TIMEOUT_MS, maxAttempts: 2 });
+  // Loaded here, like the sinks: the store's SDK is already in memory after a direct upload.
+  const [{ openObjectStore }, { storeSummary }] = await Promise.all([import('../shared/open-objects.ts'), import('../shared/dump-summary.ts')]);
+  const objects = await openObjectStore(config, { requestTimeoutMs: REQUEST_TIMEOUT_MS, connectTimeoutMs: CONNECT_TIMEOUT_MS, attempts: 2 });
   try {
-    await storeSummary({ client, bucket: result.bucket, keyPrefix: config.s3.keyPrefix }, async () => ({ info: dumpInfo, zipBytes: result.bytes }), log);
+    await storeSummary({ objects, keyPrefix: config.s3.keyPrefix }, async () => ({ info: dumpInfo, zipBytes: result.bytes }), log);
   } finally {
-    client.destroy();
+    objects.close();
   }
 }
 
 /** Writes the agent record, the dump summary of a direct upload and, when enabled, the core event file. Never throws: the dump is stored. */
 export async function recordDump(ctx: CrashContext, result: SinkResult, dumpInfo: DumpInfo, config: Config, log: Logger, crash?: CrashSummary, coreless = false): Promise<void> {
-  // The cdh summaries live in S3 only (cdh reads no Azure container yet).
-  if (result.kind === 's3' && !result.store) await recordSummary(result, dumpInfo, config, log);
+  if (result.kind === 's3') {
+    await recordSummary(result, dumpInfo, config, log).catch((e: unknown) => {
+      log.warn({ event: 'SummaryFailed', code: codeOf(e, 'CDC_SUMMARY_FAILED'), err: describeError(e) }, 'could not store the dump summary');
+    });
+  }
   try {
     await writeJson(config.eventDir, dumpFiles(ctx.name).record, agentRecord(ctx, result, crash, coreless));
   } catch (e) {

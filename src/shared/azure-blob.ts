@@ -42,7 +42,12 @@ export async function createContainerClient(az: AzureConfig, opts: AzureClientOp
   let service: BlobServiceClient;
   switch (azureCredentialKind(az)) {
     case 'connection-string':
-      service = BlobServiceClient.fromConnectionString(az.connectionString!, pipeline);
+      try {
+        service = BlobServiceClient.fromConnectionString(az.connectionString!, pipeline);
+      } catch {
+        // The SDK's message may quote the string, which holds the key: ours names only the variable.
+        throw new CdcError('CDC_AZURE_CONFIG', 'AZURE_STORAGE_CONNECTION_STRING could not be parsed');
+      }
       break;
     case 'shared-key':
       service = new BlobServiceClient(accountUrl(az), new StorageSharedKeyCredential(az.account!, az.key!), pipeline);

@@ -1,15 +1,16 @@
 // The dump summary: the few fields `cdh list` and `cdh groups` show and filter on, written once per
 // stored dump as a small object whose key carries the summary (key layout: shared/spool/names.ts).
-// One ListObjectsV2 page then lists 1,000 dumps; no zip is opened to list or group them.
+// One listing page then lists 1,000 (S3) or 5,000 (Azure) dumps; no zip is opened to list or group
+// them. The same keys in either store (object-store.ts).
 //
 // Written after the zip is whole, through writeSummary() only: by the composer's record stage for
 // a direct upload, by the agent's uploader for a spooled or partial dump (which reads dump-info
 // back from the stored zip). A dump whose summary is missing still lists, from its zip key alone.
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { codeOf, describeError } from './errors.ts';
 import type { Logger } from './log.ts';
 import { objectKey, parseSummaryKey, summaryKey, SUMMARY_IN_BODY } from './spool/names.ts';
-import { entryEnding, s3ZipSource } from './s3-zip.ts';
+import type { ObjectStore } from './object-store.ts';
+import { entryEnding, storeZipSource } from './store-zip.ts';
 import { readEntries, readEntry } from './zip-read.ts';
 
 export interface DumpSummary {
@@ -102,23 +103,20 @@ function fromObject(o: Record<string, unknown>): DumpSummary | undefined {
 }
 
 export interface SummaryTarget {
-  readonly client: S3Client;
-  readonly bucket: string;
+  readonly objects: ObjectStore;
   readonly keyPrefix: string;
 }
 
-/** Stores the summary of a dump whose zip is whole in S3. The only writer of summaries. */
+/** Stores the summary of a dump whose zip is whole in the store. The only writer of summaries. */
 export async function writeSummary(t: SummaryTarget, s: DumpSummary): Promise<string> {
   const key = keyOfSummary(t.keyPrefix, s);
-  await t.client.send(new PutObjectCommand({
-    Bucket: t.bucket, Key: key, Body: JSON.stringify(s) + '\n', ContentType: 'application/json',
-  }));
+  await t.objects.put(key, JSON.stringify(s) + '\n', 'application/json');
   return key;
 }
 
-/** dump-info.json read back from a stored zip (a few range GETs), for dumps the agent uploaded. */
+/** dump-info.json read back from a stored zip (a few ranged reads), for dumps the agent uploaded. */
 export async function readStoredDumpInfo(t: SummaryTarget, name: string): Promise<{ info: Record<string, unknown>; zipBytes: number }> {
-  const src = await s3ZipSource(t.client, t.bucket, objectKey(t.keyPrefix, name));
+  const src = await storeZipSource(t.objects, objectKey(t.keyPrefix, name));
   const entry = entryEnding(await readEntries(src), '-dump-info.json');
   const info = entry ? (JSON.parse((await readEntry(src, entry)).toString('utf8')) as Record<string, unknown>) : { name };
   return { info: { ...info, name }, zipBytes: src.size };

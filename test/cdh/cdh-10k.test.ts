@@ -11,7 +11,7 @@ t.teardown(() => bucket.destroy());
 
 t.test(`list and groups over ${N} dumps`, async (t) => {
   const started = performance.now();
-  await storeSynthetic(bucket, Array.from({ length: N }, (_, i) => synthetic(i, { fingerprint: `fp${i % 50}` })));
+  await storeSynthetic(bucket.objects, Array.from({ length: N }, (_, i) => synthetic(i, { fingerprint: `fp${i % 50}` })));
   t.comment(`stored ${N} zips + summaries in ${Math.round(performance.now() - started)} ms`);
   const json = await runCdh(['list', '--json'], bucket.env);
   t.equal(json.status, 0, json.stderr);

@@ -16,7 +16,7 @@ import { storeSynthetic, synthetic } from '../helpers/summaries.ts';
 const bucket = await createTestBucket('cdh-tty');
 t.teardown(() => bucket.destroy());
 const now = Math.floor(Date.now() / 1000);
-await storeSynthetic(bucket, [
+await storeSynthetic(bucket.objects, [
   synthetic(1, { time: (now - 7200) * 1000, namespace: 'shop', pod: 'cart-7d9f8c6b5-x2x7q', container: 'cart', image: 'registry.example.com/shop/cart:2.4.1', exe: 'cart-server', fingerprint: '9c1e4b7a2f03d5e8' }),
   synthetic(2, { time: (now - 3600) * 1000, namespace: 'shop', pod: 'cart-7d9f8c6b5-kq8zt', container: 'cart', image: 'registry.example.com/shop/cart:2.4.1', exe: 'cart-server', fingerprint: '9c1e4b7a2f03d5e8' }),
   synthetic(3, { time: (now - 1800) * 1000, namespace: 'payments', pod: 'ledger-0', container: 'ledger', image: 'registry.example.com/payments/ledger@sha256:3b5c9e0d1f', exe: 'ledger', signal: 6, fingerprint: '51aa07c2e9d4b613' }),

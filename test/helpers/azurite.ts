@@ -5,6 +5,8 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { createRequire } from 'node:module';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import type { ObjectStore } from '../../src/shared/object-store.ts';
+import { azureObjects } from '../../src/shared/azure-objects.ts';
 import { NODE } from './composer-install.ts';
 import { waitFor } from './wait-for.ts';
 
@@ -25,9 +27,13 @@ export interface Azurite {
 export interface TestContainer {
   readonly name: string;
   readonly client: ContainerClient;
+  /** The container through the product's object interface. */
+  readonly objects: ObjectStore;
   /** Composer / agent environment for this container (shared key, or `endpoint` through a proxy). */
   env(endpoint?: string): Record<string, string>;
+  /** Every blob but the dump summaries cdh lists (cdh-index/, see src/shared/spool/names.ts). */
   blobs(): Promise<string[]>;
+  allBlobs(): Promise<string[]>;
   get(blob: string): Promise<Buffer>;
   destroy(): Promise<void>;
 }
@@ -77,16 +83,17 @@ export async function startAzurite(opts: AzuriteOptions = {}): Promise<Azurite> 
       const name = exactName ?? `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`.toLowerCase();
       const client = service.getContainerClient(name);
       await client.create();
+      const allBlobs = async () => {
+        const names: string[] = [];
+        for await (const b of client.listBlobsFlat()) names.push(b.name);
+        return names.sort();
+      };
       return {
-        name, client,
+        name, client, objects: azureObjects(async () => client, name), allBlobs,
         env: (endpoint = blobEndpoint) => ({
           AZURE_STORAGE_CONTAINER: name, AZURE_STORAGE_ACCOUNT: AZURITE_ACCOUNT, AZURE_STORAGE_KEY: AZURITE_KEY, AZURE_STORAGE_BLOB_ENDPOINT: endpoint,
         }),
-        async blobs() {
-          const names: string[] = [];
-          for await (const b of client.listBlobsFlat()) names.push(b.name);
-          return names.sort();
-        },
+        blobs: async () => (await allBlobs()).filter((b) => !b.includes('cdh-index/')),
         get: (blob) => client.getBlockBlobClient(blob).downloadToBuffer(),
         async destroy() { await client.delete().catch(() => undefined); },
       };

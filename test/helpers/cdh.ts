@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Test } from 'tap';
 import { NODE } from './composer-install.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -29,3 +30,14 @@ export function runCdh(args: string[], env: Record<string, string>, opts: { path
 
 /** The JSON lines of a --json run. */
 export const jsonLines = (r: CdhRun): Array<Record<string, any>> => r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+
+/** Runs cdh expecting one failure line with `code` (and `detail`, when given); returns its output. */
+export async function expectCdhError(
+  t: Test, args: string[], env: Record<string, string>, code: string, detail?: RegExp, status = 1,
+): Promise<CdhRun> {
+  const r = await runCdh(args, env);
+  t.equal(r.status, status, `${code}: exits ${status}`);
+  t.match(r.stderr, new RegExp(`^cdh: .*\\(${code}\\)\\n$`), `${code}: ${r.stderr.trim()}`);
+  if (detail) t.match(r.stderr, detail);
+  return r;
+}

@@ -8,6 +8,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../src/shared/s3-client.ts';
 import type { S3Config } from '../../src/shared/config.ts';
+import type { ObjectStore } from '../../src/shared/object-store.ts';
+import { s3Objects } from '../../src/shared/s3-objects.ts';
 
 export const S3_STATE_DIR = process.env.CDC_TEST_S3_DIR ?? '/tmp/cdc-test-s3';
 export const S3_ACCESS_KEY = 'CDCTESTACCESSKEY';
@@ -40,6 +42,8 @@ export interface TestBucket {
   client: S3Client;
   config: S3Config;
   env: Record<string, string>;
+  /** The bucket through the product's object interface (the client stays the bucket's). */
+  objects: ObjectStore;
   /** Every key but the dump summaries cdh lists (cdh-index/, see src/shared/spool/names.ts). */
   keys(): Promise<string[]>;
   allKeys(): Promise<string[]>;
@@ -65,7 +69,7 @@ export async function createTestBucket(prefix = 'cdc'): Promise<TestBucket> {
   };
   const keys = async () => (await allKeys()).filter((k) => !k.includes('cdh-index/'));
   return {
-    name, client, config, env: s3Env(name), keys, allKeys,
+    name, client, config, env: s3Env(name), keys, allKeys, objects: s3Objects(client, name, false),
     async get(key) {
       const out = await client.send(new GetObjectCommand({ Bucket: name, Key: key }));
       return Buffer.from(await out.Body!.transformToByteArray());

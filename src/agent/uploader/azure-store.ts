@@ -2,7 +2,8 @@
 // blocks and committed; a dump cut mid-stream is finished from its manifest by staging the rest
 // file's blocks after the ones the composer staged and committing them all. Both are safe to
 // repeat after a crash: a blob of the expected size counts as done, re-staging a block id
-// replaces it, and a commit never overwrites a blob (If-None-Match: *).
+// replaces it, and a commit never overwrites a blob (If-None-Match: *). Once a blob is whole its
+// cdh summary is stored beside it, as on S3 (store.ts summaryAfterUpload).
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ContainerClient } from '@azure/storage-blob';
@@ -13,14 +14,17 @@ import {
 } from '../../shared/azure-blob.ts';
 import type { PartSchedule } from '../../shared/part-schedule.ts';
 import { PartUploader } from '../../shared/part-uploader.ts';
+import { azureObjects } from '../../shared/azure-objects.ts';
 import { manifestInvalid, openRegular, readManifest } from '../../shared/spool/index.ts';
 import { checkTarget, removeFiles, uploadRest } from './complete-partial.ts';
 import { removeIfUnchanged } from './upload-zip.ts';
-import type { SpoolStore } from './store.ts';
+import { summaryAfterUpload, type SpoolStore } from './store.ts';
 
 export interface AzureStoreOptions {
   /** shared/azure-blob.ts createContainerClient, asked for once at the first upload. */
   container: () => Promise<ContainerClient>;
+  /** Its name (AZURE_STORAGE_CONTAINER), known before the client is. */
+  containerName: string;
   keyPrefix: string;
   /** Part (block) sizes, as for S3 (shared/part-schedule.ts). */
   schedule: PartSchedule;
@@ -98,11 +102,11 @@ export function azureSpoolStore(o: AzureStoreOptions): SpoolStore {
     client ??= o.container().catch((e: unknown) => { client = undefined; throw e; });
     return { ...o, container: await client };
   };
+  const summaries = { objects: azureObjects(async () => (await resolved()).container, o.containerName), keyPrefix: o.keyPrefix };
   return {
     kind: 'azure',
     uploadZip: async (file, key, log) => uploadZipToAzure(await resolved(), file, key, log),
     completePartial: async (manifestPath, log) => completeOnAzure(await resolved(), manifestPath, log),
-    // cdh's dump summaries are S3 objects; cdh does not read Azure yet.
-    stored: async () => undefined,
+    stored: summaryAfterUpload(summaries),
   };
 }

@@ -2,7 +2,8 @@
 // Azure in azure-store.ts). The uploader's scan, retry policy, metrics and Events stay the same.
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '../../shared/log.ts';
-import { readStoredDumpInfo, storeSummary } from '../../shared/dump-summary.ts';
+import { readStoredDumpInfo, storeSummary, type SummaryTarget } from '../../shared/dump-summary.ts';
+import { s3Objects } from '../../shared/s3-objects.ts';
 import { uploadZip } from './upload-zip.ts';
 import type { PartSchedule } from '../../shared/part-schedule.ts';
 
@@ -12,7 +13,7 @@ export interface SpoolStore {
   uploadZip(file: string, key: string, log: Logger): Promise<number>;
   /** Finishes a dump the composer left half-stored (shared/spool/names.ts, the manifest). */
   completePartial(manifestPath: string, log: Logger): Promise<{ bytes: number }>;
-  /** After a spooled dump is whole in the store (S3: its cdh summary). */
+  /** After a spooled dump is whole in the store: its cdh summary (summaryAfterUpload). */
   stored(name: string, log: Logger): Promise<void>;
 }
 
@@ -30,13 +31,21 @@ export interface S3StoreOptions {
   completePartial: CompletePartial;
 }
 
+/**
+ * The `stored` hook of either store: the composer could not store this dump's summary for cdh (it
+ * never reached the store whole), so it is made now from dump-info read back from the stored zip.
+ */
+export function summaryAfterUpload(target: SummaryTarget): SpoolStore['stored'] {
+  return (name, log) => storeSummary(target, () => readStoredDumpInfo(target, name), log);
+}
+
 export function s3SpoolStore(o: S3StoreOptions): SpoolStore {
-  const target = { client: o.client, bucket: o.bucket, keyPrefix: o.keyPrefix };
+  // The client is the agent's, shared with the uploads: not the summaries' to close.
+  const target = { objects: s3Objects(o.client, o.bucket, false), keyPrefix: o.keyPrefix };
   return {
     kind: 's3',
     uploadZip: (file, key, log) => uploadZip({ client: o.client, bucket: o.bucket, key, file, schedule: o.schedule, queueSize: o.queueSize, log }),
     completePartial: (manifestPath, log) => o.completePartial(o.client, manifestPath, log),
-    // The composer could not store this dump's summary for cdh (it never reached S3 whole): do it now.
-    stored: (name, log) => storeSummary(target, () => readStoredDumpInfo(target, name), log),
+    stored: summaryAfterUpload(target),
   };
 }

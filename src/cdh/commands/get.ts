@@ -35,7 +35,7 @@ export interface Fetched {
 
 /** Downloads and extracts one dump; shared by get and gdb. */
 export async function fetchDump(ctx: Context, defaultDir: (d: Dump) => string): Promise<Fetched> {
-  const store = ctx.store();
+  const store = await ctx.store();
   const dump = resolveId(await listDumps(store), ctx.inv.id!, store.keyPrefix);
   const dir = path.resolve((ctx.inv.values.output as string | undefined) ?? defaultDir(dump));
   try {

@@ -31,7 +31,7 @@ export function dumpJson(d: Dump): Record<string, unknown> {
 
 export async function selectedDumps(ctx: Context): Promise<Dump[]> {
   const sel = selection(ctx.inv.values, ctx.now());
-  return (await listDumps(ctx.store(), sel.window)).filter(sel.keep);
+  return (await listDumps(await ctx.store(), sel.window)).filter(sel.keep);
 }
 
 export async function list(ctx: Context): Promise<number> {

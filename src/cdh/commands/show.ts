@@ -1,7 +1,7 @@
 // cdh show ID: one dump in full: its summary, dump-info, the crash triage entry ({name}-crash.json,
-// when the composer wrote one) and the last lines of each container log, read from the zip in S3
-// with range GETs (the core is never downloaded).
-import { entryEnding, s3ZipSource } from '../../shared/s3-zip.ts';
+// when the composer wrote one) and the last lines of each container log, read from the stored zip
+// with ranged reads (the core is never downloaded).
+import { entryEnding, storeZipSource } from '../../shared/store-zip.ts';
 import { readEntries, readEntry } from '../../shared/zip-read.ts';
 import { listDumps, resolveId } from '../catalog.ts';
 import { signalName } from '../filters.ts';
@@ -43,9 +43,9 @@ function crashLines(crash: Doc): string[] {
 }
 
 export async function show(ctx: Context): Promise<number> {
-  const store = ctx.store();
+  const store = await ctx.store();
   const d = resolveId(await listDumps(store), ctx.inv.id!, store.keyPrefix);
-  const src = await s3ZipSource(store.client, store.bucket, d.key, d.zipBytes ?? undefined);
+  const src = await storeZipSource(store.objects, d.key, d.zipBytes ?? undefined);
   const entries = await readEntries(src);
   const json = async (suffix: string): Promise<Doc | null> => {
     const e = entryEnding(entries, suffix);
@@ -63,7 +63,7 @@ export async function show(ctx: Context): Promise<number> {
   }
   const field = (label: string, v: unknown) => `${label.padStart(12)}: ${v === null || v === undefined || v === '' ? '-' : String(v)}`;
   const lines = [
-    field('ID', d.uuid), field('key', `s3://${store.bucket}/${d.key}`), field('time', formatTime(d.time)),
+    field('ID', d.uuid), field('key', store.objects.url(d.key)), field('time', formatTime(d.time)),
     field('signal', `${signalName(d.signal)} (${d.signal ?? '-'})`), field('exe', info?.exe_path ?? d.exe),
     field('cmdline', Array.isArray(info?.cmdline) ? (info.cmdline as unknown[]).join(' ') : info?.cmdline),
     field('pid', info?.real_pid), field('node', d.node), field('namespace', d.namespace), field('pod', d.pod),
