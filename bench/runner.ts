@@ -7,7 +7,7 @@ import os from 'node:os';
 import { NODE } from '../test/helpers/composer-install.ts';
 import { parseOptions } from './lib/options.ts';
 import { prepareTools } from './lib/tools.ts';
-import { ensureCore, corePath, type CoreFile } from './lib/cores.ts';
+import { ensureCore, corePath, type CoreClass, type CoreFile } from './lib/cores.ts';
 import { openS3, type BenchS3 } from './lib/s3.ts';
 import { describeMachine, loadAvg } from './lib/machine.ts';
 import { profileComposer, type ProfileSummary } from './lib/profile.ts';
@@ -54,10 +54,10 @@ function availableMemBytes(): number {
 }
 
 /** The core size to use instead of `mib` when disk or memory is short (halving), or undefined. */
-function fitSize(mib: number, notes: string[]): number | undefined {
+function fitSize(mib: number, notes: string[], coreClass: CoreClass): number | undefined {
   let size = mib;
   for (; size >= 64; size /= 2) {
-    const cached = fs.existsSync(corePath(size));
+    const cached = fs.existsSync(corePath(size, coreClass));
     // The core file (unless cached), an uncompressed object in the RGW (own RGW on this disk),
     // and 2 GiB to spare; making the core needs its size in free memory.
     const diskNeed = (cached ? 0 : size * 2 ** 20) + size * 2 ** 20 + 2 * GiB;
@@ -102,10 +102,10 @@ async function main(): Promise<void> {
     // Time kept back for the kernel-hold scenario and the profiles after the size loop.
     const reserveMs = (wantHold ? opts.holdCrashes * 8_000 * HOLD_FILL_MIBS.length : 0) + (opts.profile ? 60_000 : 0);
     let prev: { size: number; perRunMs: number } | undefined;
-    for (const wanted of opts.sizesMiB) {
-      const size = fitSize(wanted, notes);
+    for (const wanted of opts.sizesMiB) for (const coreClass of opts.classes) {
+      const size = fitSize(wanted, notes, coreClass);
       if (size === undefined) continue;
-      const core = await ensureCore(tools, size, log);
+      const core = await ensureCore(tools, size, log, coreClass);
       let runs = opts.runs;
       if (prev) {
         // Scale the last size's measured time per round to this size; cut rounds to fit the budget.
@@ -113,14 +113,14 @@ async function main(): Promise<void> {
         const fit = Math.floor((deadline - Date.now() - reserveMs) / perRunMs);
         if (fit < runs) {
           if (fit < 1) {
-            notes.push(`${size} MiB core skipped: one round would take ~${(perRunMs / 60_000).toFixed(1)} min, over the ${opts.budgetMin} min budget`);
+            notes.push(`${size} MiB ${coreClass} core skipped: one round would take ~${(perRunMs / 60_000).toFixed(1)} min, over the ${opts.budgetMin} min budget`);
             continue;
           }
-          notes.push(`${size} MiB core: ${fit} run(s) instead of ${runs} to stay within the ${opts.budgetMin} min budget (~${(perRunMs / 60_000).toFixed(1)} min per round)`);
+          notes.push(`${size} MiB ${coreClass} core: ${fit} run(s) instead of ${runs} to stay within the ${opts.budgetMin} min budget (~${(perRunMs / 60_000).toFixed(1)} min per round)`);
           runs = fit;
         }
       }
-      const sizeCells = scenarios.map((scenario) => ({ sizeMiB: size, coreBytes: core.bytes, scenario, samples: [] }) as Cell);
+      const sizeCells = scenarios.map((scenario) => ({ sizeMiB: size, coreClass, coreBytes: core.bytes, scenario, samples: [] }) as Cell);
       cells.push(...sizeCells);
       const t0 = Date.now();
       for (let round = 0; round < runs; round++) {
@@ -131,16 +131,17 @@ async function main(): Promise<void> {
             const server1 = server0 === undefined ? undefined : s3.serverCpuS();
             if (server1 !== undefined) sample.serverCpuS = server1 - server0!;
             cell.samples.push(sample);
-            log(`${size} MiB  run ${round + 1}/${runs}  ${cell.scenario.title.padEnd(34)} ${(core.bytes / 1e6 / sample.wallS).toFixed(1).padStart(7)} MB/s  ratio ${(core.bytes / sample.outBytes).toFixed(2)}`);
+            log(`${size} MiB ${coreClass}  run ${round + 1}/${runs}  ${cell.scenario.title.padEnd(34)} ${(core.bytes / 1e6 / sample.wallS).toFixed(1).padStart(7)} MB/s  ratio ${(core.bytes / sample.outBytes).toFixed(2)}`);
           } catch (e) {
-            notes.push(`${size} MiB ${cell.scenario.id} run ${round + 1} failed: ${(e as Error).message.split('\n')[0]}`);
+            notes.push(`${size} MiB ${coreClass} ${cell.scenario.id} run ${round + 1} failed: ${(e as Error).message.split('\n')[0]}`);
             log(`FAILED ${cell.scenario.id}: ${(e as Error).message}`);
           }
           if (cell.scenario.usesS3) await s3.clear();
           if (cell.scenario.usesAzure) await (await openAzure()).clear();
         }
       }
-      prev = { size, perRunMs: (Date.now() - t0) / runs };
+      // The mixed core is the slower class: its time per round is the budget's estimate.
+      if (coreClass === 'mixed' || !prev) prev = { size, perRunMs: (Date.now() - t0) / runs };
     }
     if (wantHold) {
       for (const fill of HOLD_FILL_MIBS) {
@@ -150,8 +151,9 @@ async function main(): Promise<void> {
     }
     if (opts.profile) {
       // Profile on a mid-size core: long enough to be representative, short enough to be cheap.
-      const size = Math.min(1024, ...cells.map((c) => c.sizeMiB));
-      const pick = Math.max(...cells.map((c) => c.sizeMiB).filter((s) => s <= 1024), size);
+      const mixed = cells.filter((c) => c.coreClass === 'mixed').map((c) => c.sizeMiB);
+      const size = Math.min(1024, ...mixed);
+      const pick = Math.max(...mixed.filter((s) => s <= 1024), size);
       const core: CoreFile = await ensureCore(tools, pick, log);
       for (const codec of ['deflate', 'zstd', 'store']) {
         log(`profiling the composer (${codec}, ${pick} MiB)`);

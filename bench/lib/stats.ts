@@ -1,5 +1,6 @@
 // Medians and the derived figures of one (core size, scenario) cell.
 import type { Sample, Scenario } from './types.ts';
+import type { CoreClass } from './cores.ts';
 
 export function median(xs: number[]): number {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
@@ -10,6 +11,7 @@ export function median(xs: number[]): number {
 
 export interface Cell {
   sizeMiB: number;
+  coreClass: CoreClass;
   coreBytes: number;
   scenario: Scenario;
   samples: Sample[];

@@ -1,6 +1,7 @@
 /* Makes a process whose memory looks like a real workload's, then crashes it through the kernel.
  *
  *   corefill fill MIB [CODE_FILE...]        fill MIB of mixed memory, then SIGSEGV (one core)
+ *   corefill zfill MIB [CODE_FILE...]       the same with a highly compressible mix (see below)
  *   corefill hold MIB COUNT [CODE_FILE...]  COUNT times: fork a child that fills MIB and crashes;
  *                                           print "crash_unix_ms held_us" per crash, where held_us
  *                                           is the time from the crash to our waitpid() returning
@@ -8,7 +9,9 @@
  * Mix (fractions of MIB): 20% code (bytes of the CODE_FILEs, e.g. the node binary and libc, read
  * into anonymous memory: file-backed text is not in a core by default), 30% heap with structure
  * (a linked list of malloc'd records holding pointers and text), 20% random bytes, 30% zero pages
- * (touched, so they are resident as in a real heap that was freed and reused). */
+ * (touched, so they are resident as in a real heap that was freed and reused).
+ * The compressible mix (zfill) stands for a large-memory process whose heap is mostly reserved and
+ * untouched by data, or freed: 5% code, 15% structured heap, 80% zero pages; it compresses > 10:1. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdint.h>
@@ -66,13 +69,19 @@ static void fill_heap(size_t bytes) {
   }
 }
 
-static void fill(size_t mib, char **files, int nfiles) {
+static void fill(size_t mib, int compressible, char **files, int nfiles) {
   size_t total = mib << 20;
-  fill_code(total / 5, files, nfiles);
-  fill_heap(total * 3 / 10);
-  uint64_t *rnd = (uint64_t *)region(total / 5);
-  for (size_t i = 0; i < total / 5 / 8; i++) rnd[i] = next_rand();
-  memset(region(total * 3 / 10), 0, total * 3 / 10);
+  size_t code = compressible ? total / 20 : total / 5;
+  size_t heap = compressible ? total * 3 / 20 : total * 3 / 10;
+  size_t random = compressible ? 0 : total / 5;
+  fill_code(code, files, nfiles);
+  fill_heap(heap);
+  if (random) {
+    uint64_t *rnd = (uint64_t *)region(random);
+    for (size_t i = 0; i < random / 8; i++) rnd[i] = next_rand();
+  }
+  size_t zeros = total - code - heap - random;
+  memset(region(zeros), 0, zeros);
 }
 
 static uint64_t now_ns(clockid_t clock) { struct timespec t; clock_gettime(clock, &t); return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec; }
@@ -84,8 +93,8 @@ static void crash(void) {
 }
 
 int main(int argc, char **argv) {
-  if (argc >= 3 && strcmp(argv[1], "fill") == 0) {
-    fill((size_t)atol(argv[2]), argv + 3, argc - 3);
+  if (argc >= 3 && (strcmp(argv[1], "fill") == 0 || strcmp(argv[1], "zfill") == 0)) {
+    fill((size_t)atol(argv[2]), argv[1][0] == 'z', argv + 3, argc - 3);
     crash();
   }
   if (argc >= 4 && strcmp(argv[1], "hold") == 0) {
@@ -96,7 +105,7 @@ int main(int argc, char **argv) {
     for (int i = 0; i < count; i++) {
       pid_t child = fork();
       if (child == 0) {
-        fill(mib, argv + 4, argc - 4);
+        fill(mib, 0, argv + 4, argc - 4);
         stamp[1] = now_ns(CLOCK_REALTIME);
         stamp[0] = now_ns(CLOCK_MONOTONIC);
         crash();
@@ -110,6 +119,6 @@ int main(int argc, char **argv) {
     }
     return 0;
   }
-  fprintf(stderr, "usage: corefill fill MIB [CODE_FILE...] | corefill hold MIB COUNT [CODE_FILE...]\n");
+  fprintf(stderr, "usage: corefill fill|zfill MIB [CODE_FILE...] | corefill hold MIB COUNT [CODE_FILE...]\n");
   return 2;
 }
