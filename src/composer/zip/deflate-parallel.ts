@@ -4,7 +4,7 @@
 // 32 KiB as dictionary, so matches across block borders are kept and the ratio barely drops.
 import zlib from 'node:zlib';
 import { promisify } from 'node:util';
-import type { BlockCodec } from './parallel-blocks.ts';
+import { outputSizer, type BlockCodec } from './parallel-blocks.ts';
 
 const deflateRaw = promisify(zlib.deflateRaw);
 const WINDOW = 32 * 1024;
@@ -13,6 +13,7 @@ export const DEFLATE_BLOCK_SIZE = 1 << 20;
 export const DEFLATE_MAX_IN_FLIGHT = 6;
 
 export function deflateCodec(level: number, blockSize = DEFLATE_BLOCK_SIZE, maxInFlight = DEFLATE_MAX_IN_FLIGHT): BlockCodec {
+  const sizer = outputSizer();
   return {
     blockSize,
     maxInFlight,
@@ -21,11 +22,10 @@ export function deflateCodec(level: number, blockSize = DEFLATE_BLOCK_SIZE, maxI
       const opts: zlib.ZlibOptions = {
         level,
         finishFlush: final ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH,
-        // One output buffer per block: one threadpool pass instead of one per 16 KiB of output.
-        chunkSize: Math.max(64 * 1024, block.length + (block.length >> 4) + 1024),
+        chunkSize: sizer.chunkSize(block.length, block.length + (block.length >> 4) + 1024),
       };
       if (prev && prev.length > 0) opts.dictionary = Buffer.from(prev.subarray(Math.max(0, prev.length - WINDOW)));
-      return deflateRaw(block, opts);
+      return deflateRaw(block, opts).then((out) => { sizer.seen(block.length, out.length); return out; });
     },
   };
 }

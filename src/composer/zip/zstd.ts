@@ -3,7 +3,7 @@
 // (`zstd -d` decodes them all), and unlike one stream this keeps both cores busy.
 import zlib from 'node:zlib';
 import { promisify } from 'node:util';
-import type { BlockCodec } from './parallel-blocks.ts';
+import { outputSizer, type BlockCodec } from './parallel-blocks.ts';
 
 const zstdCompress = promisify(zlib.zstdCompress);
 
@@ -13,6 +13,7 @@ export const ZSTD_MAX_IN_FLIGHT = 4;
 
 export function zstdCodec(level: number, blockSize = ZSTD_BLOCK_SIZE, maxInFlight = ZSTD_MAX_IN_FLIGHT): BlockCodec {
   let frames = 0;
+  const sizer = outputSizer();
   return {
     blockSize,
     maxInFlight,
@@ -21,15 +22,16 @@ export function zstdCodec(level: number, blockSize = ZSTD_BLOCK_SIZE, maxInFligh
       // An empty last block needs no frame, unless the stream would otherwise have none at all.
       if (final && block.length === 0 && frames > 0) return Promise.resolve(Buffer.alloc(0));
       frames++;
-      return zstdCompress(block, {
+      const out = zstdCompress(block, {
         params: {
           [zlib.constants.ZSTD_c_compressionLevel]: level,
           [zlib.constants.ZSTD_c_checksumFlag]: 1, // zstd -d verifies each frame
           [zlib.constants.ZSTD_c_contentSizeFlag]: 1,
         },
         pledgedSrcSize: block.length,
-        chunkSize: Math.max(64 * 1024, block.length + (block.length >> 7) + 1024),
+        chunkSize: sizer.chunkSize(block.length, block.length + (block.length >> 7) + 1024),
       });
+      return out.then((b) => { sizer.seen(block.length, b.length); return b; });
     },
   };
 }
