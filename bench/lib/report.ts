@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import { cellStats, median, type Cell, type CellStats } from './stats.ts';
 import type { HoldResult } from '../scenarios/kernel-hold.ts';
+import type { CurvePoint } from '../scenarios/hold-curve.ts';
 import type { ProfileSummary } from './profile.ts';
 import { ANALYSIS } from './paths.ts';
 import type { CoreClass } from './cores.ts';
@@ -9,6 +10,7 @@ import type { CoreClass } from './cores.ts';
 export interface ReportInput {
   cells: Cell[];
   holds: HoldResult[];
+  curve: CurvePoint[];
   profiles: ProfileSummary[];
   machine: string[];
   notes: string[]; // scale-downs and the like, said plainly
@@ -138,6 +140,13 @@ export function renderReport(r: ReportInput): { markdown: string; verdicts: stri
         ['composer start -> stdin drained (its log)', ...trio(h.composerDrainedMs)],
         ['crash -> object complete in S3', ...trio(h.crashToStoredMs)],
       ]), '', 'held = from the crash (the child\'s last instruction) to the parent\'s waitpid() returning, in ms.', '');
+  }
+  if (r.curve.length) {
+    out.push('## Hold against the release buffer (COMP_RELEASE_BUFFER_MIB; real kernel crashes, direct deflate-1)', '',
+      'Each point ran with COMP_MEMORY_MIB = max(64, 2 x buffer), since the buffer is at most half of it. beyond drain = median held minus the median drain-only hold of the same rounds.', '',
+      table(['process', 'release buffer', 'COMP_MEMORY_MIB', 'held ms (median)', 'beyond drain ms', 'peak RSS'], r.curve.map((p) => [
+        `${p.fillMiB} MiB`, `${p.bufferMiB} MiB`, String(p.memoryMiB), fmt(median(p.heldMs), 0), fmt(median(p.heldMs) - median(p.drainHeldMs), 0), `${fmt(Math.max(...p.rssMiB), 0)} MiB`,
+      ])), '');
   }
   for (const p of r.profiles) {
     out.push(`## Composer main-thread profile (direct ${p.codec === 'store' ? 'store' : `${p.codec}-1`}, ${sizeName(p.coreMiB)} core, node --cpu-prof)`, '',

@@ -29,16 +29,22 @@ export interface HoldResult {
 }
 
 /** Crashes once under the current core_pattern; returns [crash wall-clock ms, held ms]. */
-function crashOnce(tools: Tools, fillMiB: number): [number, number] {
+export function crashOnce(tools: Tools, fillMiB: number): [number, number] {
   const r = spawnSync(tools.corefill, ['hold', String(fillMiB), '1', ...codeFiles(NODE)], { encoding: 'utf8' });
   const m = /^(\d+) (\d+)$/m.exec(r.stdout);
   if (r.status !== 0 || !m) throw new Error(`corefill hold failed: ${r.stderr}`);
   return [Number(m[1]), Number(m[2]) / 1000];
 }
 
-export async function runKernelHold(tools: Tools, s3: BenchS3, crashes: number, log: (s: string) => void, fillMiB: number): Promise<HoldResult> {
+/** The drain-only handler: reads the core and throws it away, the baseline every hold is judged by. */
+export function drainHandler(): string {
   const drain = path.join(BIN, 'drain-core');
   fs.writeFileSync(drain, '#!/bin/sh\nexec /bin/cat > /dev/null\n', { mode: 0o755 });
+  return drain;
+}
+
+export async function runKernelHold(tools: Tools, s3: BenchS3, crashes: number, log: (s: string) => void, fillMiB: number): Promise<HoldResult> {
+  const drain = drainHandler();
   const inst = installComposer({
     S3_ENDPOINT: s3.endpoint, S3_BUCKET_NAME: s3.bucket, S3_ACCESS_KEY: ACCESS_KEY, S3_SECRET: SECRET,
     S3_REGION: 'us-east-1', COMP_CODEC: 'deflate', COMP_COMPRESSION_LEVEL: '1',

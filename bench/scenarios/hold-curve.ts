@@ -1,0 +1,56 @@
+// How long a crashed process is held against the release buffer's size (issue 12): real kernel
+// crashes of a 64 MiB and a 256 MiB process, the composer (direct deflate-1) with
+// COMP_RELEASE_BUFFER_MIB 0 / 32 / 64 / 128 / 256, each beside the drain-only handler in the same
+// round. The buffer comes out of COMP_MEMORY_MIB (at most half of it), so each setting runs with
+// COMP_MEMORY_MIB = max(64, 2 x buffer): the memory a user would have to give it.
+import { withCorePattern } from '../../test/helpers/core-pattern.ts';
+import { installComposer, type InstalledComposer } from '../../test/helpers/composer-install.ts';
+import { waitFor } from '../../test/helpers/wait-for.ts';
+import { ACCESS_KEY, SECRET, type BenchS3 } from '../lib/s3.ts';
+import type { Tools } from '../lib/tools.ts';
+import { crashOnce, drainHandler } from './kernel-hold.ts';
+
+export const CURVE_FILL_MIBS = [64, 256] as const;
+export const CURVE_BUFFER_MIBS = [0, 32, 64, 128, 256] as const;
+
+export interface CurvePoint {
+  fillMiB: number;
+  bufferMiB: number;
+  memoryMiB: number;
+  heldMs: number[]; // crash -> reaped, composer
+  drainHeldMs: number[]; // crash -> reaped, drain-only, same rounds
+  rssMiB: number[]; // the composer's peak RSS (DumpFinished)
+}
+
+export async function runHoldCurve(tools: Tools, s3: BenchS3, crashes: number, log: (s: string) => void): Promise<CurvePoint[]> {
+  const drain = drainHandler();
+  const points: CurvePoint[] = [];
+  const store = { S3_ENDPOINT: s3.endpoint, S3_BUCKET_NAME: s3.bucket, S3_ACCESS_KEY: ACCESS_KEY, S3_SECRET: SECRET, S3_REGION: 'us-east-1' };
+  for (const fillMiB of CURVE_FILL_MIBS) {
+    for (const bufferMiB of CURVE_BUFFER_MIBS) {
+      const memoryMiB = Math.max(64, 2 * bufferMiB);
+      const inst: InstalledComposer = installComposer({
+        ...store, COMP_CODEC: 'deflate', COMP_COMPRESSION_LEVEL: '1', COMP_RELEASE_BUFFER_MIB: String(bufferMiB), COMP_MEMORY_MIB: String(memoryMiB),
+      });
+      const p: CurvePoint = { fillMiB, bufferMiB, memoryMiB, heldMs: [], drainHeldMs: [], rssMiB: [] };
+      try {
+        for (let i = 0; i < crashes; i++) {
+          await withCorePattern(`|${drain}`, async () => { p.drainHeldMs.push(crashOnce(tools, fillMiB)[1]); });
+          await withCorePattern(inst.pattern, async () => {
+            const before = inst.log().length;
+            p.heldMs.push(crashOnce(tools, fillMiB)[1]);
+            const done = await waitFor('the composer to finish', () => inst.log().slice(before).find((l) => l.event === 'DumpFinished'), 120_000);
+            if (done.outcome !== 'stored') throw new Error(`hold-curve: composer outcome ${String(done.outcome)}`);
+            p.rssMiB.push(Number(done.maxRssKiB) / 1024);
+          });
+          await s3.clear();
+        }
+      } finally {
+        inst.remove();
+      }
+      log(`  ${fillMiB} MiB process, release buffer ${bufferMiB} MiB: held ${p.heldMs.map((x) => x.toFixed(0)).join(' ')} ms (drain-only ${p.drainHeldMs.map((x) => x.toFixed(0)).join(' ')})`);
+      points.push(p);
+    }
+  }
+  return points;
+}
