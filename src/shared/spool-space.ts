@@ -55,10 +55,10 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Bytes promised to live reservations beyond what their files already hold; dead ones are removed. */
-async function outstanding(dir: string, sizes: Map<string, number>): Promise<number> {
+/** The live reservations ({ file, bytes }); those of dead composers are removed. */
+async function liveReservations(dir: string): Promise<Array<{ file: string; bytes: number }>> {
   const rdir = path.join(dir, RESERVATIONS_DIR);
-  let total = 0;
+  const out: Array<{ file: string; bytes: number }> = [];
   for (const n of await fs.readdir(rdir).catch(() => [] as string[])) {
     const m = /^(\d+)\.[0-9a-f]+\.json$/.exec(n);
     if (!m) continue;
@@ -67,11 +67,10 @@ async function outstanding(dir: string, sizes: Map<string, number>): Promise<num
       continue;
     }
     try {
-      const r = JSON.parse((await readRegularText(path.join(rdir, n), 4096)).text) as { file: string; bytes: number };
-      total += Math.max(0, r.bytes - (sizes.get(r.file) ?? 0));
+      out.push(JSON.parse((await readRegularText(path.join(rdir, n), 4096)).text) as { file: string; bytes: number });
     } catch { /* being written or removed: the next look counts it */ }
   }
-  return total;
+  return out;
 }
 
 /** The spool's use and headroom, counting what running composers have reserved (throws if `dir` is missing). */
@@ -79,9 +78,14 @@ export async function checkSpoolSpace(dir: string, limits: SpoolLimits): Promise
   const st = await fs.statfs(dir);
   // bavail, not bfree: root may write into the reserved blocks, but they are the node's last resort.
   const freeBytes = Number(st.bavail) * Number(st.bsize);
+  // Reservations first, files second. A composer renames its `.part` and only then releases, both
+  // outside the lock: read in the other order, a file renamed after the listing and released
+  // before the reservations were read counted nowhere (the 16-crash burst once spooled 151 MiB
+  // under a 128 MiB cap). In this order a rename in between is counted twice at worst.
+  const reserved = await liveReservations(dir);
   const sizes = await fileBytes(dir);
   const usedBytes = [...sizes.values()].reduce((a, b) => a + b, 0);
-  const promised = await outstanding(dir, sizes);
+  const promised = reserved.reduce((n, r) => n + Math.max(0, r.bytes - (sizes.get(r.file) ?? 0)), 0);
   const headroomBytes = Math.max(0, Math.min(limits.maxBytes - usedBytes - promised, freeBytes - limits.minFreeBytes - promised));
   let reason: string | undefined;
   if (usedBytes >= limits.maxBytes) reason = `spool holds ${usedBytes} bytes, cap is ${limits.maxBytes} (SPOOL_MAX_BYTES)`;
