@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { installComposer, type InstalledComposer } from '../../test/helpers/composer-install.ts';
-import { ACCESS_KEY, SECRET } from './s3.ts';
+import { composerS3Env } from './s3.ts';
 import { summaryPrefix } from '../../src/shared/spool/names.ts';
 import { measureShell, sh } from './measure.ts';
 import type { RunContext, Sample, Scenario } from './types.ts';
@@ -22,7 +22,7 @@ export function composerScenario(id: string, title: string, env: Record<string, 
     async run(ctx: RunContext): Promise<Sample> {
       const storeEnv = store === 'azure'
         ? (await ctx.azure()).env()
-        : { S3_ENDPOINT: ctx.s3.endpoint, S3_BUCKET_NAME: ctx.s3.bucket, S3_ACCESS_KEY: ACCESS_KEY, S3_SECRET: SECRET, S3_REGION: 'us-east-1' };
+        : composerS3Env(ctx.s3);
       inst ??= installComposer({ ...storeEnv, COMP_DIRECT_UPLOAD: mode === 'direct' ? 'true' : 'false', ...env });
       const logLines = inst.log().length;
       // $$ (the shell) stands in for the crashed pid: a live process whose /proc can be read.

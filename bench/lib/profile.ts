@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { installComposer, NODE } from '../../test/helpers/composer-install.ts';
-import { ACCESS_KEY, SECRET } from './s3.ts';
+import { composerS3Env } from './s3.ts';
 import { sh } from './measure.ts';
 import type { RunContext } from './types.ts';
 
@@ -16,8 +16,7 @@ export interface ProfileSummary { codec: string; coreMiB: number; totalMs: numbe
 
 export async function profileComposer(ctx: RunContext, codec: string): Promise<ProfileSummary> {
   const inst = installComposer({
-    S3_ENDPOINT: ctx.s3.endpoint, S3_BUCKET_NAME: ctx.s3.bucket, S3_ACCESS_KEY: ACCESS_KEY, S3_SECRET: SECRET,
-    S3_REGION: 'us-east-1', COMP_CODEC: codec, COMP_COMPRESSION_LEVEL: '1',
+    ...composerS3Env(ctx.s3), COMP_CODEC: codec, COMP_COMPRESSION_LEVEL: '1',
   });
   try {
     const profDir = path.join(inst.dir, 'prof');

@@ -15,6 +15,11 @@ export const SECRET = 'CDCTESTSECRETKEY0123456789';
 const OWN_DIR = path.join(WORK, 's3');
 const SCRIPT = path.join(ROOT, 'scripts/s3-local.sh');
 
+/** The composer's (and the design pipeline's) settings for the bench bucket: one place. */
+export function composerS3Env(s3: Pick<BenchS3, 'endpoint' | 'bucket'>): Record<string, string> {
+  return { S3_ENDPOINT: s3.endpoint, S3_BUCKET_NAME: s3.bucket, S3_ACCESS_KEY: ACCESS_KEY, S3_SECRET: SECRET, S3_REGION: 'us-east-1' };
+}
+
 export interface BenchS3 {
   endpoint: string;
   bucket: string;

@@ -5,10 +5,9 @@
 // COMP_MEMORY_MIB = max(64, 2 x buffer): the memory a user would have to give it.
 import { withCorePattern } from '../../test/helpers/core-pattern.ts';
 import { installComposer, type InstalledComposer } from '../../test/helpers/composer-install.ts';
-import { waitFor } from '../../test/helpers/wait-for.ts';
-import { ACCESS_KEY, SECRET, type BenchS3 } from '../lib/s3.ts';
+import { composerS3Env, type BenchS3 } from '../lib/s3.ts';
 import type { Tools } from '../lib/tools.ts';
-import { crashOnce, drainHandler } from './kernel-hold.ts';
+import { crashOnce, crashThrough, drainHandler } from './kernel-hold.ts';
 
 export const CURVE_FILL_MIBS = [64, 256] as const;
 export const CURVE_BUFFER_MIBS = [0, 32, 64, 128, 256] as const;
@@ -25,7 +24,7 @@ export interface CurvePoint {
 export async function runHoldCurve(tools: Tools, s3: BenchS3, crashes: number, log: (s: string) => void): Promise<CurvePoint[]> {
   const drain = drainHandler();
   const points: CurvePoint[] = [];
-  const store = { S3_ENDPOINT: s3.endpoint, S3_BUCKET_NAME: s3.bucket, S3_ACCESS_KEY: ACCESS_KEY, S3_SECRET: SECRET, S3_REGION: 'us-east-1' };
+  const store = composerS3Env(s3);
   for (const fillMiB of CURVE_FILL_MIBS) {
     for (const bufferMiB of CURVE_BUFFER_MIBS) {
       const memoryMiB = Math.max(64, 2 * bufferMiB);
@@ -36,13 +35,9 @@ export async function runHoldCurve(tools: Tools, s3: BenchS3, crashes: number, l
       try {
         for (let i = 0; i < crashes; i++) {
           await withCorePattern(`|${drain}`, async () => { p.drainHeldMs.push(crashOnce(tools, fillMiB)[1]); });
-          await withCorePattern(inst.pattern, async () => {
-            const before = inst.log().length;
-            p.heldMs.push(crashOnce(tools, fillMiB)[1]);
-            const done = await waitFor('the composer to finish', () => inst.log().slice(before).find((l) => l.event === 'DumpFinished'), 120_000);
-            if (done.outcome !== 'stored') throw new Error(`hold-curve: composer outcome ${String(done.outcome)}`);
-            p.rssMiB.push(Number(done.maxRssKiB) / 1024);
-          });
+          const r = await crashThrough(inst, tools, fillMiB);
+          p.heldMs.push(r.heldMs);
+          p.rssMiB.push(Number(r.lines.find((l) => l.event === 'DumpFinished')!.maxRssKiB) / 1024);
           await s3.clear();
         }
       } finally {

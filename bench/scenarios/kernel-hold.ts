@@ -7,9 +7,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { withCorePattern } from '../../test/helpers/core-pattern.ts';
-import { installComposer, NODE } from '../../test/helpers/composer-install.ts';
+import { installComposer, NODE, type InstalledComposer } from '../../test/helpers/composer-install.ts';
 import { waitFor } from '../../test/helpers/wait-for.ts';
-import { ACCESS_KEY, SECRET, type BenchS3 } from '../lib/s3.ts';
+import { composerS3Env, type BenchS3 } from '../lib/s3.ts';
 import { BIN } from '../lib/paths.ts';
 import { codeFiles, type Tools } from '../lib/tools.ts';
 
@@ -43,16 +43,22 @@ export function drainHandler(): string {
   return drain;
 }
 
+/** One crash through an installed composer; waits for its DumpFinished, which must say stored. */
+export async function crashThrough(inst: InstalledComposer, tools: Tools, fillMiB: number): Promise<{ crashMs: number; heldMs: number; lines: Array<Record<string, unknown>> }> {
+  return withCorePattern(inst.pattern, async () => {
+    const before = inst.log().length;
+    const [crashMs, heldMs] = crashOnce(tools, fillMiB);
+    const done = await waitFor('the composer to finish', () => inst.log().slice(before).find((l) => l.event === 'DumpFinished'), 120_000);
+    if (done.outcome !== 'stored') throw new Error(`composer outcome ${String(done.outcome)} (${String(done.err)}), wanted stored`);
+    return { crashMs, heldMs, lines: inst.log().slice(before) };
+  });
+}
+
 export async function runKernelHold(tools: Tools, s3: BenchS3, crashes: number, log: (s: string) => void, fillMiB: number): Promise<HoldResult> {
   const drain = drainHandler();
-  const inst = installComposer({
-    S3_ENDPOINT: s3.endpoint, S3_BUCKET_NAME: s3.bucket, S3_ACCESS_KEY: ACCESS_KEY, S3_SECRET: SECRET,
-    S3_REGION: 'us-east-1', COMP_CODEC: 'deflate', COMP_COMPRESSION_LEVEL: '1',
-  });
-  const noTriage = installComposer({
-    S3_ENDPOINT: s3.endpoint, S3_BUCKET_NAME: s3.bucket, S3_ACCESS_KEY: ACCESS_KEY, S3_SECRET: SECRET,
-    S3_REGION: 'us-east-1', COMP_CODEC: 'deflate', COMP_COMPRESSION_LEVEL: '1', COMP_TRIAGE: 'false',
-  });
+  const deflate1 = { ...composerS3Env(s3), COMP_CODEC: 'deflate', COMP_COMPRESSION_LEVEL: '1' };
+  const inst = installComposer(deflate1);
+  const noTriage = installComposer({ ...deflate1, COMP_TRIAGE: 'false' });
   const out: HoldResult = {
     fillMiB, crashes, drainHeldMs: [], composerHeldMs: [], noTriageHeldMs: [], composerDrainedMs: [], crashToStoredMs: [], coreBytes: 0,
     pipeLimit: fs.readFileSync('/proc/sys/kernel/core_pipe_limit', 'utf8').trim(),
@@ -63,22 +69,13 @@ export async function runKernelHold(tools: Tools, s3: BenchS3, crashes: number, 
       await withCorePattern(`|${drain}`, async () => {
         out.drainHeldMs.push(crashOnce(tools, fillMiB)[1]);
       });
-      await withCorePattern(inst.pattern, async () => {
-        const before = inst.log().length;
-        const [crashMs, heldMs] = crashOnce(tools, fillMiB);
-        out.composerHeldMs.push(heldMs);
-        const done = await waitFor('the composer to finish', () => inst.log().slice(before).find((l) => l.event === 'DumpFinished'), 120_000);
-        if (done.outcome !== 'stored') throw new Error(`kernel-hold: composer outcome ${String(done.outcome)} (${String(done.err)})`);
-        const drained = inst.log().slice(before).find((l) => l.event === 'CoreDrained');
-        out.composerDrainedMs.push(Number(drained?.heldMs));
-        out.coreBytes = Number(drained?.bytes);
-        out.crashToStoredMs.push(Number(done.time) - crashMs);
-      });
-      await withCorePattern(noTriage.pattern, async () => {
-        const before = noTriage.log().length;
-        out.noTriageHeldMs.push(crashOnce(tools, fillMiB)[1]);
-        await waitFor('the composer to finish', () => noTriage.log().slice(before).find((l) => l.event === 'DumpFinished'), 120_000);
-      });
+      const full = await crashThrough(inst, tools, fillMiB);
+      out.composerHeldMs.push(full.heldMs);
+      const drained = full.lines.find((l) => l.event === 'CoreDrained');
+      out.composerDrainedMs.push(Number(drained?.heldMs));
+      out.coreBytes = Number(drained?.bytes);
+      out.crashToStoredMs.push(Number(full.lines.find((l) => l.event === 'DumpFinished')!.time) - full.crashMs);
+      out.noTriageHeldMs.push((await crashThrough(noTriage, tools, fillMiB)).heldMs);
       await s3.clear();
       log(`  crash ${i + 1}/${crashes}: drain-only held ${out.drainHeldMs.at(-1)!.toFixed(0)} ms, composer held ${out.composerHeldMs.at(-1)!.toFixed(0)} ms`);
     }
