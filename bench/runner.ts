@@ -17,6 +17,7 @@ import { RESULTS, WORK, ROOT } from './lib/paths.ts';
 import type { Scenario } from './lib/types.ts';
 import { runKernelHold, HOLD_FILL_MIBS, type HoldResult } from './scenarios/kernel-hold.ts';
 import { runHoldCurve, CURVE_BUFFER_MIBS, CURVE_FILL_MIBS, type CurvePoint } from './scenarios/hold-curve.ts';
+import { runBurst, type BurstResult } from './scenarios/burst.ts';
 import cat from './scenarios/ceiling-cat.ts';
 import gzip from './scenarios/baseline-gzip.ts';
 import pigz from './scenarios/baseline-pigz.ts';
@@ -85,6 +86,7 @@ async function main(): Promise<void> {
   const scenarios = opts.only ? ALL.filter((s) => opts.only!.includes(s.id)) : ALL;
   const wantHold = !opts.only || opts.only.includes('kernel-hold');
   const wantCurve = !opts.only || opts.only.includes('hold-curve');
+  const wantBurst = !opts.only || opts.only.includes('burst');
   if (opts.quick) notes.push('quick run (CDC_BENCH_QUICK / --quick): not for comparison');
   if (opts.runs < 3) notes.push(`${opts.runs} run(s) per cell instead of 3`);
   log(`load average ${loadStart}; sizes ${opts.sizesMiB.join(', ')} MiB; ${opts.runs} run(s); budget ${opts.budgetMin} min`);
@@ -101,10 +103,11 @@ async function main(): Promise<void> {
   const profiles: ProfileSummary[] = [];
   const holds: HoldResult[] = [];
   let curve: CurvePoint[] = [];
+  let bursts: BurstResult[] = [];
   try {
     // Time kept back for the kernel-hold scenario and the profiles after the size loop.
     const reserveMs = (wantHold ? opts.holdCrashes * 8_000 * HOLD_FILL_MIBS.length : 0)
-      + (wantCurve ? opts.holdCrashes * 4_000 * CURVE_FILL_MIBS.length * CURVE_BUFFER_MIBS.length : 0) + (opts.profile ? 60_000 : 0);
+      + (wantCurve ? opts.holdCrashes * 4_000 * CURVE_FILL_MIBS.length * CURVE_BUFFER_MIBS.length : 0) + (wantBurst ? 90_000 : 0) + (opts.profile ? 60_000 : 0);
     let prev: { size: number; perRunMs: number } | undefined;
     for (const wanted of opts.sizesMiB) for (const coreClass of opts.classes) {
       const size = fitSize(wanted, notes, coreClass);
@@ -157,6 +160,10 @@ async function main(): Promise<void> {
       log(`hold against the release buffer: ${opts.holdCrashes} crashes per point`);
       curve = await runHoldCurve(tools, s3, opts.holdCrashes, log);
     }
+    if (wantBurst) {
+      log('a burst of crashes at once, without and with the node budget');
+      bursts = await runBurst(tools, s3, log);
+    }
     if (opts.profile) {
       // Profile on a mid-size core: long enough to be representative, short enough to be cheap.
       const mixed = cells.filter((c) => c.coreClass === 'mixed').map((c) => c.sizeMiB);
@@ -175,7 +182,7 @@ async function main(): Promise<void> {
   }
 
   const { markdown } = renderReport({
-    cells, holds, curve, profiles, notes,
+    cells, holds, curve, bursts, profiles, notes,
     machine: describeMachine(NODE).lines,
     startedAt: new Date(started),
     minutes: (Date.now() - started) / 60_000,

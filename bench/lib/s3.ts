@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand,
-  DeleteBucketCommand, DeleteObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client, UploadPartCommand,
+  DeleteBucketCommand, DeleteObjectCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client, UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { ROOT, WORK } from './paths.ts';
 
@@ -26,6 +26,8 @@ export interface BenchS3 {
   own: boolean; // started by us
   /** Objects now in the bucket, with sizes. */
   objects(): Promise<{ key: string; size: number }[]>;
+  /** One object's bytes (the bench's objects are dumps of a few MiB to check, not the big cores). */
+  get(key: string): Promise<Buffer>;
   /** Deletes every object and open upload, then lets the RGW reclaim the space if we know its dir. */
   clear(): Promise<void>;
   /** CPU seconds used so far by the RGW and OSD daemons (the S3 server shares our 2 cores), if known. */
@@ -60,6 +62,7 @@ export async function openS3(endpointFromEnv: string | undefined, dirFromEnv: st
   };
   return {
     endpoint, bucket, own, objects, clear,
+    get: async (key) => Buffer.from(await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray()),
     serverCpuS: () => (stateDir ? daemonCpuS(stateDir) : undefined),
     rcloneEnv: () => ({
       RCLONE_CONFIG: '/dev/null', RCLONE_CONFIG_BENCH_TYPE: 's3', RCLONE_CONFIG_BENCH_PROVIDER: 'Ceph',

@@ -5,12 +5,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseKernelArgs } from './args.ts';
 import { compose } from './compose.ts';
-import { loadConfig, redact } from '../shared/config.ts';
+import { loadConfig, redact, type Config } from '../shared/config.ts';
 import { parseEnvFile } from '../shared/envfile.ts';
 import { fileLogger } from '../shared/log.ts';
 import { CdcError, describeError, formatProblem, problem, type Problem } from '../shared/errors.ts';
 import { readRegularTextSync } from '../shared/spool/index.ts';
-import { applyNice, compressionThreads, sizeThreadPool } from './threads.ts';
+import { applyNice, compressionThreads, sizeThreadPool, usableCores } from './threads.ts';
+import { BUDGET_DIR, takeLease, type Lease } from './node-budget.ts';
 
 // Times are taken from process start (performance.now() counts from it): bootstrap and bundle
 // load are part of how long a crashed process is held.
@@ -26,6 +27,7 @@ const HARD_GRACE_SEC = 30;
 
 /** .env is small; anything far larger is not the agent's. */
 const MAX_ENV_FILE = 1024 * 1024;
+const MiB = 1024 * 1024;
 
 /** Read without the thread pool: COMP_THREADS in it sizes the pool, which must not have started. */
 function readEnvFile(file: string): { values: Record<string, string>; problems: Problem[] } {
@@ -42,6 +44,15 @@ function readEnvFile(file: string): { values: Record<string, string>; problems: 
   }
 }
 
+/** The composer's share of the node-wide budget; blocks while it is taken (see node-budget.ts). */
+function nodeLease(home: string, c: Config): Lease {
+  const want = { memoryMiB: c.memory.memoryBytes / MiB, threads: compressionThreads(c.threads) };
+  const settings = { ...c.nodeBudget, threads: c.nodeBudget.threads || usableCores() };
+  // A pid outlives its lease only if reused; the record expires when this composer must have ended.
+  const until = Date.now() + (c.timeoutSec + HARD_GRACE_SEC + settings.waitMs / 1000 + 60) * 1000;
+  return takeLease(path.join(home, BUDGET_DIR), settings, want, until);
+}
+
 async function main(): Promise<number> {
   const home = homeDir();
   const args = parseKernelArgs(process.argv.slice(2));
@@ -49,8 +60,12 @@ async function main(): Promise<number> {
   // The AWS SDK's default chain (web identity / IRSA) reads AWS_* from the process environment.
   for (const [k, v] of Object.entries(envFile.values)) if (k.startsWith('AWS_') && process.env[k] === undefined) process.env[k] = v;
   // The real environment wins over .env (the kernel gives none; tests and manual runs may).
-  const { config: loaded, warnings } = loadConfig({ ...envFile.values, ...process.env });
-  const threads = compressionThreads(loaded.threads);
+  const env = { ...envFile.values, ...process.env };
+  const { config: configured, warnings } = loadConfig(env);
+  const lease = nodeLease(home, configured);
+  // Lean: the same settings at the lease's memory (derived afresh: parts, blocks), no release buffer.
+  const loaded = lease.memoryMiB === configured.memory.memoryBytes / MiB ? configured : loadConfig({ ...env, COMP_MEMORY_MIB: String(lease.memoryMiB), COMP_RELEASE_BUFFER_MIB: '0' }).config;
+  const threads = lease.threads;
   const poolSize = sizeThreadPool(threads); // before anything uses the pool (the log file, zlib)
   const config = { ...loaded, threads, ...(args.coreDir ? { coreDir: args.coreDir } : {}) };
   const niceFailed = config.nice === 0 ? undefined : applyNice(config.nice);
@@ -59,6 +74,9 @@ async function main(): Promise<number> {
   // First line: a one-line summary of the crash, before any other work.
   always.info({ event: 'CrashReceived', loadedMs: Math.round(performance.now()), pid: args.pid, globalPid: args.globalPid, exe: args.exeName, signal: args.signal, uid: args.uid, rlimit: args.rlimitCoreRaw }, 'crash received');
   for (const p of [...envFile.problems, ...warnings, ...args.problems]) log.warn({ event: 'ConfigProblem', code: p.code }, formatProblem(p));
+  log.info({ event: 'NodeBudget', mode: lease.mode, memoryMiB: lease.memoryMiB, threads: lease.threads, waitedMs: lease.waitedMs, holders: lease.holders }, `node budget: ${lease.mode}`);
+  if (lease.mode === 'over') log.warn({ event: 'NodeBudgetFull', code: 'CDC_NODE_BUDGET_FULL', waitedMs: lease.waitedMs, holders: lease.holders }, `node budget (COMP_NODE_MEMORY_MIB=${config.nodeBudget.memoryMiB}) still taken after ${lease.waitedMs} ms: going on lean`);
+  if (lease.problem) log.warn({ event: 'NodeBudgetUnavailable', code: 'CDC_NODE_BUDGET' }, lease.problem);
   if (niceFailed) log.warn({ event: 'NiceFailed', code: 'CDC_NICE_FAILED', nice: config.nice, err: describeError(niceFailed) }, 'COMP_NICE could not be applied');
   log.debug({ event: 'Resources', threads, poolSize, memoryMiB: config.memory.memoryBytes / 2 ** 20, partSchedule: config.partSchedule }, 'resources');
   if (log.isLevelEnabled('debug')) log.debug({ event: 'ConfigLoaded', config: redact(config) }, 'config');

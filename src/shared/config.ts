@@ -72,6 +72,8 @@ export interface Config {
   readonly threads: number;
   /** COMP_NICE: the composer's nice level (os.setPriority); 0 leaves it as the kernel started it. */
   readonly nice: number;
+  /** COMP_NODE_*: the budget all composers on the host share (composer/node-budget.ts); threads 0: the node's cores. */
+  readonly nodeBudget: { readonly memoryMiB: number; readonly threads: number; readonly waitMs: number };
   /** COMP_MAX_CORE_MIB: the core entry is cut beyond this many bytes; Infinity when unset. */
   readonly maxCoreBytes: number;
   /** Zip bytes held in memory while the S3 upload is being opened: cores that fit are released at once. */
@@ -169,6 +171,13 @@ function rateLimit(r: ConfigReader): { count: number; windowSec: number } | unde
 // S3 upload stream sustains (~5 Gbit/s), so more threads would only take cores from the node's
 // workloads (and from the crashed pod's restart); a node with fewer cores gets as many as it has.
 export const DEFAULT_THREADS = 4;
+// COMP_NODE_MEMORY_MIB: 1 GiB by default, for all composers on the node together: six at the
+// default COMP_MEMORY_MIB (96 MiB floor + 64 each) or ten lean ones. A 16-crash burst without it
+// cost 1,538 MiB at 32 MiB cores and would cost ~3 GiB at large ones.
+export const DEFAULT_NODE_MEMORY_MIB = 1024;
+// COMP_NODE_WAIT_MS: a crashed process waiting for room is held that long at most; past it the
+// composer goes on lean over the budget, since a lost dump costs more than a short overrun.
+export const DEFAULT_NODE_WAIT_MS = 30_000;
 // COMP_NICE: 10 by default, so the node's workloads win any contention for the CPU.
 export const DEFAULT_NICE = 10;
 
@@ -228,6 +237,11 @@ export function loadConfig(rawEnv: Env): LoadedConfig {
     partSchedule: memory.schedule,
     threads: r.int('COMP_THREADS', DEFAULT_THREADS, 1, 1024),
     nice: r.int('COMP_NICE', DEFAULT_NICE, -20, 19),
+    nodeBudget: {
+      memoryMiB: r.int('COMP_NODE_MEMORY_MIB', DEFAULT_NODE_MEMORY_MIB, 0, 1024 * 1024),
+      threads: r.int('COMP_NODE_THREADS', 0, 0, 4096),
+      waitMs: r.int('COMP_NODE_WAIT_MS', DEFAULT_NODE_WAIT_MS, 0, 3_600_000),
+    },
     maxCoreBytes: maxCore === 0 ? Infinity : maxCore * MiB,
     earlyBufferBytes: r.int('COMP_EARLY_BUFFER_MIB', 16, 1, 1024) * MiB,
     timeoutSec: r.int('COMP_TIMEOUT', 600, 1, 7 * 24 * 3600),

@@ -37,6 +37,8 @@ export const ErrorCodes = {
   CDC_S3_STALLED: 'The store (S3 or Azure Blob) confirmed nothing for COMP_PROGRESS_TIMEOUT seconds; what it confirmed stays in the upload and the rest was spooled, so the crashed process is not held by a stalled store.',
   CDC_S3_PART_FAILED: 'The store (S3 or Azure Blob) refused or did not answer a part (block) upload; what it did not confirm was kept for the spool.',
   CDC_S3_PART_LIMIT: 'An upload needed more parts than S3_MAX_PARTS allows; the composer cuts a core before that (core_truncated, part_limit); raise COMP_MEMORY_MIB for larger parts.',
+  CDC_NODE_BUDGET: 'The node-wide composer budget (HOST_DIR/.budget) could not be used; this dump went on as configured, outside the budget. Check that HOST_DIR is a writable directory and .budget in it is not a symlink.',
+  CDC_NODE_BUDGET_FULL: 'The node-wide composer budget (COMP_NODE_MEMORY_MIB) stayed taken for COMP_NODE_WAIT_MS; this dump went on lean, over the budget, rather than be lost. Raise COMP_NODE_MEMORY_MIB if bursts this large are normal on the node.',
   CDC_NICE_FAILED: 'COMP_NICE could not be applied (os.setPriority refused); the dump went on at the priority the kernel gave.',
   CDC_S3_ABORT_FAILED: 'A failed multipart upload could not be aborted; its parts stay in S3 until a lifecycle rule (AbortIncompleteMultipartUpload) removes them.',
   CDC_RECORD_INVALID: 'A record in EVENT_DIR was unreadable, unsafe or not JSON; it was removed without posting an Event.',

@@ -3,14 +3,12 @@
 // is reserved before a byte is written, under a lock shared by every composer on the host, and
 // released when the file is committed (then it counts as itself) or discarded.
 //
-//   CORE_DIR/.reservations/            one file per reservation: {pid}.{random}.json = { file, bytes }
-//   CORE_DIR/.reservations/.lock/      mkdir is atomic: whoever creates it holds the lock
-// A reservation whose composer is gone (killed) is ignored and removed by the next one to look.
+//   CORE_DIR/.reservations/            one record per reservation (host-leases.ts): { file, bytes }
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { CdcError } from './errors.ts';
-import { ensureDirSync, readRegularText, writeFileAtomic } from './spool/files.ts';
+import { ensureDirSync, writeFileAtomic } from './spool/files.ts';
+import { liveRecords, recordName, withLock } from './host-leases.ts';
 import { RESERVATIONS_DIR } from './spool/names.ts';
 
 export interface SpoolLimits {
@@ -32,9 +30,6 @@ export interface SpoolSpace {
   reason?: string;
 }
 
-const LOCK = '.lock';
-/** A lock older than this was left by a killed composer: the critical section takes milliseconds. */
-const STALE_LOCK_MS = 5_000;
 const LOCK_WAIT_MS = 10_000;
 
 async function fileBytes(dir: string): Promise<Map<string, number>> {
@@ -46,31 +41,9 @@ async function fileBytes(dir: string): Promise<Map<string, number>> {
   return sizes;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The live reservations ({ file, bytes }); those of dead composers are removed. */
-async function liveReservations(dir: string): Promise<Array<{ file: string; bytes: number }>> {
-  const rdir = path.join(dir, RESERVATIONS_DIR);
-  const out: Array<{ file: string; bytes: number }> = [];
-  for (const n of await fs.readdir(rdir).catch(() => [] as string[])) {
-    const m = /^(\d+)\.[0-9a-f]+\.json$/.exec(n);
-    if (!m) continue;
-    if (!alive(Number(m[1]))) {
-      await fs.rm(path.join(rdir, n), { force: true });
-      continue;
-    }
-    try {
-      out.push(JSON.parse((await readRegularText(path.join(rdir, n), 4096)).text) as { file: string; bytes: number });
-    } catch { /* being written or removed: the next look counts it */ }
-  }
-  return out;
+function liveReservations(dir: string): Array<{ file: string; bytes: number }> {
+  return liveRecords<{ file: string; bytes: number }>(path.join(dir, RESERVATIONS_DIR)).map((r) => r.value);
 }
 
 /** The spool's use and headroom, counting what running composers have reserved (throws if `dir` is missing). */
@@ -82,7 +55,7 @@ export async function checkSpoolSpace(dir: string, limits: SpoolLimits): Promise
   // outside the lock: read in the other order, a file renamed after the listing and released
   // before the reservations were read counted nowhere (the 16-crash burst once spooled 151 MiB
   // under a 128 MiB cap). In this order a rename in between is counted twice at worst.
-  const reserved = await liveReservations(dir);
+  const reserved = liveReservations(dir);
   const sizes = await fileBytes(dir);
   const usedBytes = [...sizes.values()].reduce((a, b) => a + b, 0);
   const promised = reserved.reduce((n, r) => n + Math.max(0, r.bytes - (sizes.get(r.file) ?? 0)), 0);
@@ -91,28 +64,6 @@ export async function checkSpoolSpace(dir: string, limits: SpoolLimits): Promise
   if (usedBytes >= limits.maxBytes) reason = `spool holds ${usedBytes} bytes, cap is ${limits.maxBytes} (SPOOL_MAX_BYTES)`;
   else if (freeBytes <= limits.minFreeBytes) reason = `disk has ${freeBytes} bytes free, floor is ${limits.minFreeBytes} (SPOOL_MIN_FREE_BYTES)`;
   return reason ? { ok: false, usedBytes, freeBytes, headroomBytes: 0, reason } : { ok: true, usedBytes, freeBytes, headroomBytes };
-}
-
-async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
-  const lock = path.join(dir, RESERVATIONS_DIR, LOCK);
-  const until = Date.now() + LOCK_WAIT_MS;
-  for (;;) {
-    try {
-      await fs.mkdir(lock);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const st = await fs.lstat(lock).catch(() => undefined);
-      if (st && Date.now() - st.mtimeMs > STALE_LOCK_MS) await fs.rmdir(lock).catch(() => {});
-      if (Date.now() > until) throw new CdcError('CDC_SPOOL_FAILED', `spool lock ${lock} held for over ${LOCK_WAIT_MS} ms`);
-      await new Promise((r) => setTimeout(r, 2 + Math.random() * 8));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    await fs.rmdir(lock).catch(() => {});
-  }
 }
 
 /** Space one spool file may use; grows in steps under the lock, so concurrent dumps never pass the limits together. */
@@ -128,7 +79,7 @@ export class SpoolReservation {
     this.#dir = dir;
     this.#limits = limits;
     this.#file = file;
-    this.#record = path.join(dir, RESERVATIONS_DIR, `${process.pid}.${randomBytes(4).toString('hex')}.json`);
+    this.#record = path.join(dir, RESERVATIONS_DIR, recordName());
   }
 
   /**
@@ -151,7 +102,7 @@ export class SpoolReservation {
   async grow(wanted: number, needed = wanted): Promise<void> {
     if (this.#released) throw new Error('reservation already released');
     if (needed <= this.#bytes) return;
-    await withLock(this.#dir, async () => {
+    await withLock(path.join(this.#dir, RESERVATIONS_DIR), LOCK_WAIT_MS, 'CDC_SPOOL_FAILED', async () => {
       const space = await checkSpoolSpace(this.#dir, this.#limits);
       const size = (await fs.lstat(path.join(this.#dir, this.#file)).catch(() => undefined))?.size ?? 0;
       // The headroom already deducts what we hold but have not written yet: that part is ours to use.
