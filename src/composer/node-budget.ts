@@ -57,6 +57,15 @@ export function decideLease(used: { memoryMiB: number; threads: number; holders:
   return undefined;
 }
 
+/** No composer outlives COMP_TIMEOUT's maximum (7 days) by much: a later `until` is not ours. */
+const MAX_LEASE_MS = 8 * 24 * 3600 * 1000;
+
+/** A record we could have written; anything else in the directory is not counted. */
+function wellFormed(r: LeaseRecord): boolean {
+  const count = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x >= 0;
+  return count(r.memoryMiB) && count(r.threads) && typeof r.until === 'number' && r.until <= Date.now() + MAX_LEASE_MS;
+}
+
 /** The cost of a lease against the budget: its buffers and its floor. */
 const cost = (t: LeaseTerms) => FLOOR_MIB + t.memoryMiB;
 
@@ -73,7 +82,7 @@ export function takeLease(dir: string, s: BudgetSettings, want: LeaseTerms, unti
     for (;;) {
       const overdue = Date.now() - started >= s.waitMs;
       const granted = withLockSync(dir, LOCK_WAIT_MS, 'CDC_NODE_BUDGET', () => {
-        const held = liveRecords<LeaseRecord>(dir).map((r) => r.value);
+        const held = liveRecords<LeaseRecord>(dir).map((r) => r.value).filter(wellFormed);
         const used = { memoryMiB: held.reduce((n, r) => n + cost(r), 0), threads: held.reduce((n, r) => n + r.threads, 0), holders: held.length };
         const terms = decideLease(used, s, want) ?? (overdue ? { mode: 'over' as const, memoryMiB: Math.min(LEAN_MEMORY_MIB, want.memoryMiB), threads: 1 } : undefined);
         if (!terms) return undefined;

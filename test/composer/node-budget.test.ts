@@ -89,10 +89,15 @@ t.test('dead, expired and hostile records do not count; a symlinked directory is
   fs.writeFileSync(secret, JSON.stringify({ memoryMiB: 4096, threads: 64, until: until() }));
   fs.symlinkSync(secret, path.join(dir, `${process.pid}.deadbeef.json`)); // never followed
   fs.writeFileSync(path.join(dir, 'not-a-record'), 'x');
+  for (const [i, bad] of [{ memoryMiB: 'lots', threads: 1, until: until() }, { memoryMiB: 4096, threads: 1 }, { memoryMiB: 4096, threads: 1, until: Date.now() + 365 * 86_400_000 }, { memoryMiB: 4096, threads: -5, until: until() }].entries()) {
+    holder(t, path.join(root, `bad${i}`), 0); // a live pid to name the record by
+    const pid = fs.readdirSync(path.join(root, `bad${i}`))[0]!.split('.')[0];
+    fs.writeFileSync(path.join(dir, `${pid}.0000000${i}.json`), JSON.stringify(bad)); // malformed, never expiring, negative
+  }
   const l = takeLease(dir, S, WANT, until());
-  t.match(l, { mode: 'full', holders: 0, threads: 4 });
+  t.match(l, { mode: 'full', holders: 0, threads: 4 }, 'none of them counted');
   t.notOk(fs.existsSync(path.join(dir, '999999999.00000000.json')), 'the dead holder\'s record was removed');
-  t.equal(fs.readdirSync(dir).filter((n) => n.endsWith('.json') && !n.startsWith(`${process.pid}.deadbeef`)).length, 1, 'the expired one too: only ours is left');
+  t.notOk(fs.readdirSync(dir).some((n) => n.endsWith('.0a1b2c3d.json')), 'the expired one too');
   l.release();
 
   const elsewhere = path.join(root, 'target');
