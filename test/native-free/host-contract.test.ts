@@ -70,7 +70,8 @@ for (const [label, extra] of [['seed-compatible args', []], ['full core_pattern 
       t.equal(sha(body.stdout), sha(core), 'core bytes intact');
     }
     t.ok(entries.some((e) => /dump-info\.json$/.test(e.name)), 'dump-info JSON entry');
-    t.same(fs.readdirSync(home).sort(), ['.cache', '.env', 'cdc', 'cdc.cjs', 'composer.log', 'node'], 'HOST_DIR holds only the contract files (and the compile cache)');
+    t.same(fs.readdirSync(home).sort(), ['.budget', '.cache', '.env', 'cdc', 'cdc.cjs', 'composer.log', 'node'], 'HOST_DIR holds only the contract files (and the compile cache)');
+      t.same(fs.readdirSync(path.join(home, '.budget')), [], 'the composer\'s lease ended with it');
     t.ok(fs.readdirSync(eventDir).some((f) => f.endsWith('.cdc.json')), 'crash record for the agent in EVENT_DIR');
   });
 }
