@@ -4,16 +4,18 @@
 // node-wide cost (a page shared by N composers, like the Node binary's ~40 MiB of code, counts 1/N
 // in each), their RSS the sum of what each one reports alone.
 // Every dump must be stored whole: each object is fetched and passes Info-ZIP's `unzip -t`.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { withCorePattern } from '../../test/helpers/core-pattern.ts';
-import { installComposer, NODE } from '../../test/helpers/composer-install.ts';
+import { installComposer } from '../../test/helpers/composer-install.ts';
+import { unzipTest } from '../../test/helpers/zip-check.ts';
 import { waitFor } from '../../test/helpers/wait-for.ts';
 import { DEFAULT_NODE_MEMORY_MIB } from '../../src/shared/config.ts';
 import { composerS3Env, type BenchS3 } from '../lib/s3.ts';
-import { codeFiles, type Tools } from '../lib/tools.ts';
+import type { Tools } from '../lib/tools.ts';
+import { holdArgs, parseHold } from './kernel-hold.ts';
 
 export const BURST_CRASHES = 16;
 export const BURST_FILL_MIB = 32;
@@ -54,13 +56,12 @@ function composerMemory(launcher: string): Array<{ rss: number; pss: number }> {
 /** n crashes at once; each corefill times its own child's crash -> reaped. */
 function crashTogether(tools: Tools, n: number, fillMiB: number): Promise<Array<[number, number]>> {
   return Promise.all(Array.from({ length: n }, () => new Promise<[number, number]>((resolve, reject) => {
-    const p = spawn(tools.corefill, ['hold', String(fillMiB), '1', ...codeFiles(NODE)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    p.on('exit', (code) => {
-      const m = /^(\d+) (\d+)$/m.exec(out);
-      if (code !== 0 || !m) reject(new Error(`corefill hold exited ${code}`));
-      else resolve([Number(m[1]), Number(m[2]) / 1000]);
+    execFile(tools.corefill, holdArgs(fillMiB), { encoding: 'utf8' }, (err, stdout, stderr) => {
+      try {
+        resolve(parseHold(err ? Number(err.code ?? 1) : 0, stdout, stderr));
+      } catch (e) {
+        reject(e as Error);
+      }
     });
   })));
 }
@@ -74,7 +75,7 @@ async function wholeObjects(s3: BenchS3): Promise<{ stored: number; whole: numbe
       const file = path.join(dir, 'dump.zip');
       fs.writeFileSync(file, await s3.get(o.key));
       try {
-        execFileSync('unzip', ['-tq', file], { stdio: 'ignore' });
+        unzipTest(file); // throws unless Info-ZIP finds the zip whole
         whole++;
       } catch {
         // counted as not whole

@@ -28,12 +28,22 @@ export interface HoldResult {
   pipeLimit: string;
 }
 
+/** `corefill hold` for one crash of a `fillMiB` process: its arguments, and its line read back. */
+export function holdArgs(fillMiB: number): string[] {
+  return ['hold', String(fillMiB), '1', ...codeFiles(NODE)];
+}
+
+/** corefill's "crash-wall-clock-ms held-us" line as [crash wall-clock ms, held ms]. */
+export function parseHold(status: number | null, stdout: string, stderr: string): [number, number] {
+  const m = /^(\d+) (\d+)$/m.exec(stdout);
+  if (status !== 0 || !m) throw new Error(`corefill hold failed (exit ${status}): ${stderr}`);
+  return [Number(m[1]), Number(m[2]) / 1000];
+}
+
 /** Crashes once under the current core_pattern; returns [crash wall-clock ms, held ms]. */
 export function crashOnce(tools: Tools, fillMiB: number): [number, number] {
-  const r = spawnSync(tools.corefill, ['hold', String(fillMiB), '1', ...codeFiles(NODE)], { encoding: 'utf8' });
-  const m = /^(\d+) (\d+)$/m.exec(r.stdout);
-  if (r.status !== 0 || !m) throw new Error(`corefill hold failed: ${r.stderr}`);
-  return [Number(m[1]), Number(m[2]) / 1000];
+  const r = spawnSync(tools.corefill, holdArgs(fillMiB), { encoding: 'utf8' });
+  return parseHold(r.status, r.stdout, r.stderr);
 }
 
 /** The drain-only handler: reads the core and throws it away, the baseline every hold is judged by. */

@@ -46,8 +46,9 @@ function readEnvFile(file: string): { values: Record<string, string>; problems: 
 
 /** The composer's share of the node-wide budget; blocks while it is taken (see node-budget.ts). */
 function nodeLease(home: string, c: Config): Lease {
-  const want = { memoryMiB: c.memory.memoryBytes / MiB, threads: compressionThreads(c.threads) };
-  const settings = { ...c.nodeBudget, threads: c.nodeBudget.threads || usableCores() };
+  const cores = usableCores(); // one walk of the cgroup tree, on the crash path
+  const want = { memoryMiB: c.memory.memoryBytes / MiB, threads: compressionThreads(c.threads, cores) };
+  const settings = { ...c.nodeBudget, threads: c.nodeBudget.threads || cores };
   // A pid outlives its lease only if reused; the record expires when this composer must have ended.
   const until = Date.now() + (c.timeoutSec + HARD_GRACE_SEC + settings.waitMs / 1000 + 60) * 1000;
   return takeLease(path.join(home, BUDGET_DIR), settings, want, until);

@@ -10,8 +10,8 @@
 //     COMP_NODE_WAIT_MS, then goes on lean over the budget rather than lose the dump.
 // Leases are records in HOST_DIR/.budget (host-leases.ts), so they hold across processes and die
 // with their composer. All of it is synchronous: it runs before libuv's thread pool is sized.
-import { ensureRecordDir, liveRecords, sleepSync, withLockSync, writeRecord } from '../shared/host-leases.ts';
 import fs from 'node:fs';
+import { ensureRecordDir, liveRecords, sleepSync, withLockSync, writeRecord } from '../shared/host-leases.ts';
 
 /** A composer's cost beyond its buffers: a 4 MiB core peaks at 97-99 MiB RSS (bench/ANALYSIS.md). */
 export const FLOOR_MIB = 96;
@@ -46,15 +46,22 @@ export interface Lease extends LeaseTerms {
   release(): void;
 }
 
+/** The cost of a lease against the budget: its buffers and its floor. */
+const cost = (t: LeaseTerms) => FLOOR_MIB + t.memoryMiB;
+
 /** What the budget grants on top of `used`, or undefined when the composer must wait. */
 export function decideLease(used: { memoryMiB: number; threads: number; holders: number }, s: BudgetSettings, want: LeaseTerms): (LeaseTerms & { mode: LeaseMode }) | undefined {
   const freeThreads = Math.max(1, s.threads - used.threads);
-  if (used.holders === 0 || used.memoryMiB + FLOOR_MIB + want.memoryMiB <= s.memoryMiB) {
+  if (used.holders === 0 || used.memoryMiB + cost(want) <= s.memoryMiB) {
     return { mode: 'full', memoryMiB: want.memoryMiB, threads: Math.min(want.threads, freeThreads) };
   }
-  const lean = Math.min(LEAN_MEMORY_MIB, want.memoryMiB);
-  if (used.memoryMiB + FLOOR_MIB + lean <= s.memoryMiB) return { mode: 'lean', memoryMiB: lean, threads: 1 };
-  return undefined;
+  const lean = leanTerms(want);
+  return used.memoryMiB + cost(lean) <= s.memoryMiB ? { mode: 'lean', ...lean } : undefined;
+}
+
+/** What a lean (or over-budget) composer runs with: a composer set leaner than lean stays as set. */
+function leanTerms(want: LeaseTerms): LeaseTerms {
+  return { memoryMiB: Math.min(LEAN_MEMORY_MIB, want.memoryMiB), threads: 1 };
 }
 
 /** No composer outlives COMP_TIMEOUT's maximum (7 days) by much: a later `until` is not ours. */
@@ -65,9 +72,6 @@ function wellFormed(r: LeaseRecord): boolean {
   const count = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x >= 0;
   return count(r.memoryMiB) && count(r.threads) && typeof r.until === 'number' && r.until <= Date.now() + MAX_LEASE_MS;
 }
-
-/** The cost of a lease against the budget: its buffers and its floor. */
-const cost = (t: LeaseTerms) => FLOOR_MIB + t.memoryMiB;
 
 /**
  * Takes a lease in `dir` for `want`; waits (blocking: nothing else may run yet) while the budget is
@@ -84,7 +88,7 @@ export function takeLease(dir: string, s: BudgetSettings, want: LeaseTerms, unti
       const granted = withLockSync(dir, LOCK_WAIT_MS, 'CDC_NODE_BUDGET', () => {
         const held = liveRecords<LeaseRecord>(dir).map((r) => r.value).filter(wellFormed);
         const used = { memoryMiB: held.reduce((n, r) => n + cost(r), 0), threads: held.reduce((n, r) => n + r.threads, 0), holders: held.length };
-        const terms = decideLease(used, s, want) ?? (overdue ? { mode: 'over' as const, memoryMiB: Math.min(LEAN_MEMORY_MIB, want.memoryMiB), threads: 1 } : undefined);
+        const terms = decideLease(used, s, want) ?? (overdue ? { mode: 'over' as const, ...leanTerms(want) } : undefined);
         if (!terms) return undefined;
         const file = writeRecord(dir, { ...terms, until: untilMs } satisfies LeaseRecord);
         return { ...terms, file, holders: held.length };

@@ -39,8 +39,8 @@ export function usableCores(): number {
 }
 
 /** Compression threads: the usable cores, at most `cap` (COMP_THREADS). */
-export function compressionThreads(cap: number): number {
-  return Math.max(1, Math.min(cap, usableCores()));
+export function compressionThreads(cap: number, cores = usableCores()): number {
+  return Math.max(1, Math.min(cap, cores));
 }
 
 /**

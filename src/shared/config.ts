@@ -172,7 +172,7 @@ function rateLimit(r: ConfigReader): { count: number; windowSec: number } | unde
 // workloads (and from the crashed pod's restart); a node with fewer cores gets as many as it has.
 export const DEFAULT_THREADS = 4;
 // COMP_NODE_MEMORY_MIB: 1 GiB by default, for all composers on the node together: six at the
-// default COMP_MEMORY_MIB (96 MiB floor + 64 each) or ten lean ones. A 16-crash burst without it
+// default COMP_MEMORY_MIB (96 MiB floor + 64 each) or eight lean ones (96 + 32). A 16-crash burst without it
 // cost 1,538 MiB at 32 MiB cores and would cost ~3 GiB at large ones.
 export const DEFAULT_NODE_MEMORY_MIB = 1024;
 // COMP_NODE_WAIT_MS: a crashed process waiting for room is held that long at most; past it the

@@ -33,14 +33,24 @@ function scratch(t: { teardown(fn: () => void): void }): string {
   return dir;
 }
 
-/** A stand-in composer: a live process whose pid names a lease of `memoryMiB` in `dir`. */
-function holder(t: { teardown(fn: () => void): void }, dir: string, memoryMiB: number, seconds = 60, record: Record<string, unknown> = {}): number {
-  // Orphaned at once, so init reaps it when it ends: a zombie child of ours would still look alive,
-  // and takeLease blocks this thread, so we could not reap it ourselves.
+/** A live process to name a lease by. Orphaned at once, so init reaps it when it ends: a zombie
+ * child of ours would still look alive, and takeLease blocks this thread, so we could not reap it. */
+function livePid(t: { teardown(fn: () => void): void }, seconds = 60): number {
   const pid = Number(spawnSync('sh', ['-c', `sleep ${seconds} >/dev/null 2>&1 & echo $!`], { encoding: 'utf8' }).stdout.trim());
   t.teardown(() => { try { process.kill(pid); } catch { /* gone */ } });
+  return pid;
+}
+
+/** Writes `record` as the lease of `pid` in `dir` (`tag`: the random part of its name). */
+function writeLease(dir: string, pid: number, record: Record<string, unknown>, tag = '0a1b2c3d'): void {
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, `${pid}.0a1b2c3d.json`), JSON.stringify({ mode: 'full', memoryMiB, threads: 1, until: Date.now() + 600_000, ...record }));
+  fs.writeFileSync(path.join(dir, `${pid}.${tag}.json`), JSON.stringify(record));
+}
+
+/** A stand-in composer: a live process whose pid names a lease of `memoryMiB` in `dir`. */
+function holder(t: { teardown(fn: () => void): void }, dir: string, memoryMiB: number, seconds = 60, record: Record<string, unknown> = {}): number {
+  const pid = livePid(t, seconds);
+  writeLease(dir, pid, { mode: 'full', memoryMiB, threads: 1, until: Date.now() + 600_000, ...record });
   return pid;
 }
 
@@ -89,10 +99,9 @@ t.test('dead, expired and hostile records do not count; a symlinked directory is
   fs.writeFileSync(secret, JSON.stringify({ memoryMiB: 4096, threads: 64, until: until() }));
   fs.symlinkSync(secret, path.join(dir, `${process.pid}.deadbeef.json`)); // never followed
   fs.writeFileSync(path.join(dir, 'not-a-record'), 'x');
+  // malformed, never expiring, expiring in a year, negative: each named by a live pid
   for (const [i, bad] of [{ memoryMiB: 'lots', threads: 1, until: until() }, { memoryMiB: 4096, threads: 1 }, { memoryMiB: 4096, threads: 1, until: Date.now() + 365 * 86_400_000 }, { memoryMiB: 4096, threads: -5, until: until() }].entries()) {
-    holder(t, path.join(root, `bad${i}`), 0); // a live pid to name the record by
-    const pid = fs.readdirSync(path.join(root, `bad${i}`))[0]!.split('.')[0];
-    fs.writeFileSync(path.join(dir, `${pid}.0000000${i}.json`), JSON.stringify(bad)); // malformed, never expiring, negative
+    writeLease(dir, livePid(t), bad, `0000000${i}`);
   }
   const l = takeLease(dir, S, WANT, until());
   t.match(l, { mode: 'full', holders: 0, threads: 4 }, 'none of them counted');
@@ -125,7 +134,7 @@ t.test('the composer: lean when only a lean lease fits, over after the wait, and
   t.match(c.log().find((l) => l.event === 'NodeBudget'), { mode: 'lean', memoryMiB: LEAN_MEMORY_MIB, threads: 1, holders: 1 });
   t.match(c.log().find((l) => l.event === 'DumpFinished'), { outcome: 'stored' });
 
-  fs.writeFileSync(path.join(dir, `${other}.0a1b2c3d.json`), JSON.stringify({ mode: 'full', memoryMiB: 200, threads: 1, until: until() }));
+  writeLease(dir, other, { mode: 'full', memoryMiB: 200, threads: 1, until: until() });
   t.equal((await runComposer(c.launcher, ARGS, core)).code, 0);
   const lines = c.log().slice(c.log().findIndex((l, i, all) => l.event === 'CrashReceived' && i === all.map((x) => x.event).lastIndexOf('CrashReceived')));
   t.match(lines.find((l) => l.event === 'NodeBudget'), { mode: 'over', memoryMiB: LEAN_MEMORY_MIB, threads: 1 });
