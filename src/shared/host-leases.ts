@@ -94,7 +94,7 @@ function tryLock(dir: string): boolean {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     const st = fs.lstatSync(lock, { throwIfNoEntry: false });
-    if (st && Date.now() - st.mtimeMs > STALE_LOCK_MS) fs.rmSync(lock, { recursive: false, force: true });
+    if (st && Date.now() - st.mtimeMs > STALE_LOCK_MS) unlock(dir); // rmdir: rmSync refuses a directory
     return false;
   }
 }

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { decideLease, FLOOR_MIB, LEAN_MEMORY_MIB, takeLease, BUDGET_DIR } from '../../src/composer/node-budget.ts';
 import { liveRecords } from '../../src/shared/host-leases.ts';
+import { SpoolReservation } from '../../src/shared/spool-space.ts';
+import { RESERVATIONS_DIR } from '../../src/shared/spool/names.ts';
 import { createTestBucket } from '../helpers/s3.ts';
 import { installComposer } from '../helpers/composer-install.ts';
 import { runComposer, mixedData } from '../helpers/run-composer.ts';
@@ -118,6 +120,28 @@ t.test('dead, expired and hostile records do not count; a symlinked directory is
   t.match(off.problem, /not a directory/);
   t.same(fs.readdirSync(elsewhere), [], 'nothing written through the symlink');
   t.equal(takeLease(dir, { ...S, memoryMiB: 0 }, WANT, until()).mode, 'off', 'COMP_NODE_MEMORY_MIB=0: no budget');
+});
+
+t.test('a lock left by a killed composer is broken, in the budget and in the spool', async (t) => {
+  const root = scratch(t);
+  const dir = path.join(root, BUDGET_DIR);
+  const stale = (d: string) => {
+    fs.mkdirSync(path.join(d, '.lock'), { recursive: true });
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(path.join(d, '.lock'), old, old);
+  };
+  stale(dir);
+  const l = takeLease(dir, S, WANT, until());
+  t.match(l, { mode: 'full', holders: 0 }, 'the budget is used, not given up');
+  t.equal(l.problem, undefined);
+  l.release();
+  t.notOk(fs.existsSync(path.join(dir, '.lock')), 'and the lock is released after');
+
+  const spool = path.join(root, 'cores');
+  stale(path.join(spool, RESERVATIONS_DIR));
+  const r = await SpoolReservation.take(spool, { maxBytes: 1 << 30, minFreeBytes: 0 }, 'dump.zip', 1 << 20);
+  t.equal(r.bytes, 1 << 20, 'the spool reservation is taken');
+  await r.release();
 });
 
 const ARGS = ['-c=18446744073709551615', '-e=app', '-p=1', '-s=6', '-t=1700000000', '-h=node-a'];
