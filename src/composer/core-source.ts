@@ -5,6 +5,7 @@
 // rest is still read (at pipe speed: nothing is compressed or stored) and shown to the observer,
 // so triage sees the whole core and the kernel is never left writing into a closed pipe.
 import { Transform, type Readable } from 'node:stream';
+import type { BlockStdin } from './stdin-reader.ts';
 
 /** Why the core entry holds less than the kernel would have sent. */
 export type TruncatedReason = 'rlimit_core' | 'timeout' | 'short_read' | 'max_core_size' | 'part_limit';
@@ -29,6 +30,8 @@ export interface CoreSource {
   cut(reason: TruncatedReason): void;
   /** The core entry ends here; the rest is read and observed but not stored. */
   drop(reason: TruncatedReason): void;
+  /** A chunk of `stream` the consumer has copied: stdin may read into it again (see stdin-reader.ts). */
+  recycle(chunk: Buffer): void;
 }
 
 /**
@@ -53,11 +56,15 @@ export function coreSource(stdin: Readable, limit: bigint | undefined, onBytes: 
     stats.truncatedReason ??= reason; // the first reason is the one that cut the entry
   };
   const drop = (reason: TruncatedReason) => { mark(reason); dropping = true; };
-  const stop = (reason: TruncatedReason) => {
+  const blocks = stdin as Readable & Partial<BlockStdin>;
+  const stop = (reason: TruncatedReason, keepPending = false) => {
     mark(reason);
+    // Bytes already read into a block being filled belong in the entry, unless a limit cut it.
+    const rest = keepPending ? blocks.takePending?.() : undefined;
     stdin.unpipe(cut);
     stdin.destroy();
     markDrained();
+    if (rest) cut.write(rest);
     cut.end();
   };
   const cut = new Transform({
@@ -92,10 +99,11 @@ export function coreSource(stdin: Readable, limit: bigint | undefined, onBytes: 
     stats,
     drained,
     cut(reason) {
-      if (stats.drainedAt === undefined && !cut.writableEnded) stop(reason);
+      if (stats.drainedAt === undefined && !cut.writableEnded) stop(reason, true);
     },
     drop(reason) {
       if (stats.drainedAt === undefined && !cut.writableEnded && !dropping) drop(reason);
     },
+    recycle(chunk) { blocks.recycle?.(chunk); },
   };
 }

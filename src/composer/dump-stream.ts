@@ -45,7 +45,7 @@ async function writeZip(zip: ZipWriter, ctx: CrashContext, core: CoreSource, con
   const entryName = coreEntryName(ctx.name, config.codec);
   const stats = triage.coreless
     ? await drainCore(core) // over COMP_RATE_LIMIT: read at pipe speed, observed by triage, not stored
-    : await zip.addStream(entryName, core.stream, { codec: config.codec, level: config.compressionLevel, mtime });
+    : await zip.addStream(entryName, core.stream, { codec: config.codec, level: config.compressionLevel, mtime, recycle: (c) => core.recycle(c) });
   const heldMs = Math.round((core.stats.drainedAt ?? performance.now()) - ctx.startedAt);
   log.info({ event: 'CoreDrained', bytes: core.stats.bytes, seenBytes: core.stats.seenBytes, truncated: core.stats.truncated, reason: core.stats.truncatedReason, heldMs }, 'core read from the kernel');
   const crash = await triage.entry();

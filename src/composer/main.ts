@@ -12,6 +12,7 @@ import { CdcError, describeError, formatProblem, problem, type Problem } from '.
 import { readRegularTextSync } from '../shared/spool/index.ts';
 import { applyNice, compressionThreads, sizeThreadPool, usableCores } from './threads.ts';
 import { BUDGET_DIR, takeLease, type Lease } from './node-budget.ts';
+import { openStdin } from './stdin-reader.ts';
 
 // Times are taken from process start (performance.now() counts from it): bootstrap and bundle
 // load are part of how long a crashed process is held.
@@ -90,9 +91,10 @@ async function main(): Promise<number> {
     setTimeout(() => deadline.abort(new CdcError('CDC_TIMEOUT', `after ${config.timeoutSec}s`)), config.timeoutSec * 1000),
     setTimeout(() => abort.abort(new CdcError('CDC_TIMEOUT', `not finished ${HARD_GRACE_SEC}s after COMP_TIMEOUT`)), (config.timeoutSec + HARD_GRACE_SEC) * 1000),
   ];
-  // process.stdin is a non-blocking pipe socket when the kernel feeds us: no blocking read() in
-  // libuv's thread pool (which zlib needs, and which would hold up exit on a stalled pipe).
-  const stdin = process.stdin;
+  // A non-blocking socket on the kernel's pipe, read into 1 MiB blocks (stdin-reader.ts): no
+  // blocking read() in libuv's thread pool (which zlib needs, and which would hold up exit on a
+  // stalled pipe).
+  const stdin = openStdin();
   try {
     const r = await compose({ args, config, log, stdin, deadline: deadline.signal, signal: abort.signal, startedAt });
     const failed = r.outcome === 'failed' || r.outcome === 'aborted';

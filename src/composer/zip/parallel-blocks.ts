@@ -45,7 +45,10 @@ export function toBuffer(raw: Uint8Array | string): Buffer {
   return Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
 }
 
-export async function compressBlocks(input: Input, codec: BlockCodec, emit: Emit, signal: AbortSignal): Promise<EncodeResult> {
+/** Called with each input chunk once its bytes are copied into a block: its owner may reuse it. */
+export type Recycle = (chunk: Buffer) => void;
+
+export async function compressBlocks(input: Input, codec: BlockCodec, emit: Emit, signal: AbortSignal, recycle?: Recycle): Promise<EncodeResult> {
   const { blockSize, maxInFlight } = codec;
   const inFlight: { input: Buffer; out: Promise<Buffer> }[] = [];
   const free: Buffer[] = []; // block buffers come back here, so a long input allocates a few only
@@ -93,6 +96,7 @@ export async function compressBlocks(input: Input, codec: BlockCodec, emit: Emit
           while (inFlight.length >= maxInFlight) await emitOldest();
         }
       }
+      recycle?.(chunk);
     }
     if (signal.aborted) throw signal.reason;
     dispatch(block.subarray(0, fill), true);

@@ -3,7 +3,7 @@
 import type { Readable } from 'node:stream';
 import { centralHeader, dataDescriptor, endOfCentralDirectory, localHeader, U16_MAX, type EntryRecord } from './format.ts';
 import { ZipOutput } from './output.ts';
-import { compressBlocks, type EncodeResult, type Emit, type Input } from './parallel-blocks.ts';
+import { compressBlocks, type EncodeResult, type Emit, type Input, type Recycle } from './parallel-blocks.ts';
 import { DEFLATE_BLOCK_SIZE, deflateCodec } from './deflate-parallel.ts';
 import { ZSTD_BLOCK_SIZE, zstdCodec } from './zstd.ts';
 import { blocksInFlight } from '../../shared/memory-plan.ts';
@@ -18,7 +18,8 @@ export interface EntryStats { name: string; method: 0 | 8; inputBytes: number; s
 export interface ZipWriter {
   readonly output: Readable;
   addBuffer(name: string, data: Buffer, opts?: { codec?: EntryCodec; level?: number; mtime?: Date }): Promise<EntryStats>;
-  addStream(name: string, input: Readable, opts: { codec: EntryCodec; level: number; mtime?: Date }): Promise<EntryStats>;
+  /** `recycle`: see parallel-blocks.ts; only the compressing codecs copy their input, store passes it on. */
+  addStream(name: string, input: Readable, opts: { codec: EntryCodec; level: number; mtime?: Date; recycle?: Recycle }): Promise<EntryStats>;
   finish(): Promise<{ entries: EntryStats[]; bytes: number }>;
   destroy(err: Error): void;
 }
@@ -37,11 +38,11 @@ function checkLevel(codec: EntryCodec, level: number): void {
 /** How many blocks compress at once: from the threads and the block budget (COMP_MEMORY_MIB). */
 export interface Parallelism { readonly threads: number; readonly blockBudgetBytes: number }
 
-function encode(codec: EntryCodec, level: number, input: Input, emit: Emit, signal: AbortSignal, par: Parallelism | undefined): Promise<EncodeResult> {
+function encode(codec: EntryCodec, level: number, input: Input, emit: Emit, signal: AbortSignal, par: Parallelism | undefined, recycle?: Recycle): Promise<EncodeResult> {
   const inFlight = (blockSize: number) => (par ? blocksInFlight(par.blockBudgetBytes, blockSize, par.threads) : undefined);
   switch (codec) {
-    case 'deflate': return compressBlocks(input, deflateCodec(level, DEFLATE_BLOCK_SIZE, inFlight(DEFLATE_BLOCK_SIZE)), emit, signal);
-    case 'zstd': return compressBlocks(input, zstdCodec(level, ZSTD_BLOCK_SIZE, inFlight(ZSTD_BLOCK_SIZE)), emit, signal);
+    case 'deflate': return compressBlocks(input, deflateCodec(level, DEFLATE_BLOCK_SIZE, inFlight(DEFLATE_BLOCK_SIZE)), emit, signal, recycle);
+    case 'zstd': return compressBlocks(input, zstdCodec(level, ZSTD_BLOCK_SIZE, inFlight(ZSTD_BLOCK_SIZE)), emit, signal, recycle);
     case 'store': return storeStream(input, emit, signal);
     default: throw new TypeError(`zip: unknown codec ${String(codec)}`);
   }
@@ -162,7 +163,7 @@ export function createZipWriter(parallel?: Parallelism): ZipWriter {
         await out.write(localHeader(head));
         // The caller owns `input`: on failure we stop reading it but neither destroy nor drain it.
         const iter = input.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array | string>;
-        const res = await encode(codec, level, iter, emit, abort.signal, parallel);
+        const res = await encode(codec, level, iter, emit, abort.signal, parallel, opts.recycle);
         const r = entryRecord(nb, method, true, mtime, res, offset);
         await out.write(dataDescriptor(r.crc32, r.compressedSize, r.uncompressedSize));
         return record(name, r, res);
