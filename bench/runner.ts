@@ -33,14 +33,13 @@ import cdcZstd from './scenarios/composer-direct-zstd.ts';
 import cdcSpool from './scenarios/composer-spool.ts';
 import { cdcDeflateOneCore, cdcDeflateTwoCores } from './scenarios/composer-cores.ts';
 import { cdcEarly64, cdcEarly256 } from './scenarios/composer-early-buffer.ts';
-import { cdcRelease64, cdcRelease256 } from './scenarios/composer-release-buffer.ts';
 import cdcAzureStore from './scenarios/composer-azure-store.ts';
 import cdcAzureDeflate from './scenarios/composer-azure-deflate.ts';
 import rcloneAzure from './scenarios/peer-rclone-azure.ts';
 import { openBenchAzure, type BenchAzure } from './lib/azure.ts';
 
 const ALL: Scenario[] = [cat, gzip, pigz, zstd, gzipRclone, pigzRclone, rclone, design, cdcStore, cdcDeflate, cdcDeflateNoTriage, cdcZstd, cdcSpool,
-  cdcDeflateOneCore, cdcDeflateTwoCores, cdcEarly64, cdcEarly256, cdcRelease64, cdcRelease256, rcloneAzure, cdcAzureStore, cdcAzureDeflate];
+  cdcDeflateOneCore, cdcDeflateTwoCores, cdcEarly64, cdcEarly256, rcloneAzure, cdcAzureStore, cdcAzureDeflate];
 const GiB = 2 ** 30;
 
 const log = (s: string) => console.log(s);

@@ -4,8 +4,15 @@
 // Over COMP_MAX_CORE_MIB, or where the upload's part limit is near, the entry is cut too, but the
 // rest is still read (at pipe speed: nothing is compressed or stored) and shown to the observer,
 // so triage sees the whole core and the kernel is never left writing into a closed pipe.
-import { Transform, type Readable } from 'node:stream';
+// The release buffer (COMP_RELEASE_BUFFER_MIB): before the compressor starts, the core is read
+// ahead at pipe speed until that much waits here, so a core that fits frees the crashed process
+// before compression has begun. It is filled once: after that, the core is read as it is consumed,
+// so the buffer drains while the parts fill, and the two never peak together.
+import { Readable } from 'node:stream';
 import type { BlockStdin } from './stdin-reader.ts';
+
+/** Read ahead of the consumer once the release buffer is filled (or without one). */
+const STEADY_AHEAD_BYTES = 1 << 20;
 
 /** Why the core entry holds less than the kernel would have sent. */
 export type TruncatedReason = 'rlimit_core' | 'timeout' | 'short_read' | 'max_core_size' | 'part_limit';
@@ -32,77 +39,105 @@ export interface CoreSource {
   drop(reason: TruncatedReason): void;
   /** A chunk of `stream` the consumer has copied: stdin may read into it again (see stdin-reader.ts). */
   recycle(chunk: Buffer): void;
+  /**
+   * Settles once the release buffer is full or the core is read (at once without a buffer). The
+   * compressor waits for it, so the main thread only reads until then: at pipe speed.
+   */
+  filled: Promise<void>;
 }
 
 /**
  * `observe` sees every chunk read from stdin, in order (the triage reader: a passive observer).
  * `maxBytes` (COMP_MAX_CORE_MIB): the entry holds at most this much; the rest is dropped.
- * `releaseBufferBytes` (COMP_RELEASE_BUFFER_MIB): core bytes read ahead of the compressor.
+ * `releaseBufferBytes` (COMP_RELEASE_BUFFER_MIB): core bytes read ahead before the compressor starts.
+ * `coreSize`: the core's size once its headers say it (triage). A core that will not fit the
+ * buffer is not buffered: its hold is the compressor's time whatever the buffer, so filling it
+ * would cost its memory on top of the parts' for nothing (the bench: 1 GiB held 5.7 s instead of 6.0).
  */
-export function coreSource(stdin: Readable, limit: bigint | undefined, onBytes: (n: number) => void = () => {}, observe?: (chunk: Buffer) => void, maxBytes = Infinity, releaseBufferBytes = 0): CoreSource {
+export function coreSource(stdin: Readable, limit: bigint | undefined, onBytes: (n: number) => void = () => {}, observe?: (chunk: Buffer) => void, maxBytes = Infinity, releaseBufferBytes = 0, coreSize: () => number | undefined = () => undefined): CoreSource {
   const stats: CoreStats = { bytes: 0, seenBytes: 0, truncated: false, truncatedReason: undefined, drainedAt: undefined };
   const max = limit === undefined || limit > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(limit);
+  const blocks = stdin as Readable & Partial<BlockStdin>;
   let resolveDrained!: () => void;
   const drained = new Promise<void>((resolve) => (resolveDrained = resolve));
+  let resolveFilled!: () => void;
+  const filled = new Promise<void>((resolve) => (resolveFilled = resolve));
+  // Read ahead this far while filling, then only a little ahead of the consumer.
+  let ahead = Math.max(STEADY_AHEAD_BYTES, releaseBufferBytes);
+  let filling = releaseBufferBytes > 0;
+  const fillDone = () => { filling = false; ahead = STEADY_AHEAD_BYTES; resolveFilled(); };
+  if (releaseBufferBytes === 0) fillDone();
   const markDrained = () => {
     stats.drainedAt ??= performance.now();
+    fillDone();
     resolveDrained();
   };
-  stdin.once('end', markDrained);
-  stdin.once('close', markDrained);
+  let ended = false; // the entry's stream has had its end pushed
   let dropping = false;
+  const out = new Readable({
+    highWaterMark: STEADY_AHEAD_BYTES,
+    read() { if (!ended) stdin.resume(); }, // called only when the consumer wants more
+    destroy(err, cb) { stdin.destroy(); cb(err); },
+  });
   const mark = (reason: TruncatedReason) => {
     stats.truncated = true;
     stats.truncatedReason ??= reason; // the first reason is the one that cut the entry
   };
   const drop = (reason: TruncatedReason) => { mark(reason); dropping = true; };
-  const blocks = stdin as Readable & Partial<BlockStdin>;
+  const finish = () => {
+    if (ended) return;
+    ended = true;
+    out.push(null);
+  };
   const stop = (reason: TruncatedReason, keepPending = false) => {
     mark(reason);
     // Bytes already read into a block being filled belong in the entry, unless a limit cut it.
     const rest = keepPending ? blocks.takePending?.() : undefined;
-    stdin.unpipe(cut);
+    stdin.off('data', onChunk);
     stdin.destroy();
     markDrained();
-    if (rest) cut.write(rest);
-    cut.end();
+    if (rest) onChunk(rest);
+    finish();
   };
-  const cut = new Transform({
-    writableHighWaterMark: 1 << 20,
-    // COMP_RELEASE_BUFFER_MIB: this much of the core may wait here for the compressor, so a core
-    // that fits is read at pipe speed and the crashed process released before compression ends.
-    readableHighWaterMark: Math.max(1 << 20, releaseBufferBytes),
-    transform(chunk: Buffer, _enc, cb) {
-      onBytes(chunk.length);
-      observe?.(chunk);
-      stats.seenBytes += chunk.length;
-      if (dropping) { cb(); return; }
-      const room = Math.min(max, maxBytes) - stats.bytes;
-      if (chunk.length <= room) {
-        stats.bytes += chunk.length;
-        cb(null, chunk);
-        return;
+  function onChunk(chunk: Buffer): void {
+    if (ended) return;
+    onBytes(chunk.length);
+    observe?.(chunk);
+    stats.seenBytes += chunk.length;
+    if (filling && (coreSize() ?? 0) > releaseBufferBytes) fillDone();
+    if (dropping) return;
+    const room = Math.min(max, maxBytes) - stats.bytes;
+    if (chunk.length <= room) {
+      stats.bytes += chunk.length;
+      out.push(chunk);
+      if (out.readableLength >= ahead) {
+        fillDone();
+        stdin.pause();
       }
-      stats.bytes += Math.max(0, room);
-      cb(null, room > 0 ? chunk.subarray(0, room) : undefined);
-      if (max <= maxBytes) stop('rlimit_core');
-      else drop('max_core_size');
-    },
-  });
+      return;
+    }
+    stats.bytes += Math.max(0, room);
+    if (room > 0) out.push(chunk.subarray(0, room));
+    if (max <= maxBytes) stop('rlimit_core');
+    else drop('max_core_size');
+  }
   if (max === 0) stop('rlimit_core');
   else {
-    stdin.pipe(cut);
-    stdin.once('error', (e) => cut.destroy(e));
+    stdin.on('data', onChunk);
+    stdin.once('end', () => { markDrained(); finish(); });
+    stdin.once('close', () => { markDrained(); finish(); });
+    stdin.once('error', (e) => out.destroy(e));
   }
   return {
-    stream: cut,
+    stream: out,
     stats,
     drained,
+    filled,
     cut(reason) {
-      if (stats.drainedAt === undefined && !cut.writableEnded) stop(reason, true);
+      if (stats.drainedAt === undefined && !ended) stop(reason, true);
     },
     drop(reason) {
-      if (stats.drainedAt === undefined && !cut.writableEnded && !dropping) drop(reason);
+      if (stats.drainedAt === undefined && !ended && !dropping) drop(reason);
     },
     recycle(chunk) { blocks.recycle?.(chunk); },
   };

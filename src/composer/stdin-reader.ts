@@ -6,9 +6,10 @@
 // reuse. Still non-blocking on the main thread: no read() waits in libuv's pool.
 import net from 'node:net';
 import { Readable } from 'node:stream';
+import { freeNow } from '../shared/gc-pacer.ts';
 
 export const READ_BLOCK_BYTES = 1 << 20;
-/** Blocks kept for reuse; more come back only while a release buffer is full, and go to the GC. */
+/** Blocks kept for reuse; more come back only as a release buffer drains, and are freed at once. */
 const FREE_BLOCKS = 4;
 
 export interface BlockStdin extends Readable {
@@ -66,7 +67,10 @@ export function blockStdin(fd: number): BlockStdin {
   sock.on('error', (e) => out.destroy(e));
   sock.on('close', () => { if (!ended) out.destroy(); });
   out.recycle = (buf) => {
-    if (owned.has(buf) && buf.length === READ_BLOCK_BYTES && free.length < FREE_BLOCKS) free.push(buf);
+    if (!owned.has(buf) || buf.length !== READ_BLOCK_BYTES) return;
+    owned.delete(buf);
+    if (!ended && free.length < FREE_BLOCKS) free.push(buf);
+    else freeNow(buf); // a drained release buffer is given back as it drains, not at the next GC
   };
   out.takePending = () => {
     if (fill === 0) return undefined;

@@ -189,8 +189,9 @@ function memoryPlan(r: ConfigReader): MemoryPlan {
   return planMemory(memoryMiB, maxParts, {
     partSizeMiB: given('COMP_PART_SIZE_MIB', DEFAULT_FIRST_PART_MIB, 5, 512),
     uploadConcurrency: given('COMP_UPLOAD_CONCURRENCY', DEFAULT_UPLOAD_CONCURRENCY, 1, 16),
-    // Off by default until the bench's hold curve (cdc-deflate-1-release*) picks a size.
-    releaseBufferMiB: given('COMP_RELEASE_BUFFER_MIB', 0, 0, 32 * 1024),
+    // The whole memory setting by default: the bench's hold curve (hold-curve) shows a 64 MiB
+    // core released at pipe speed only when the buffer holds it all (README: "Release buffer").
+    releaseBufferMiB: given('COMP_RELEASE_BUFFER_MIB', 0, 0, 64 * 1024),
   });
 }
 

@@ -37,3 +37,13 @@ export function gcPacer(everyBytes: number): (bytes: number) => void {
     loadGc()?.({ type: 'minor' });
   };
 }
+
+/**
+ * Gives a buffer's memory back now rather than at some later collection (ArrayBuffer transfer
+ * detaches it: every view of it becomes empty). Only for a buffer the caller allocated whole and
+ * that nothing reads any more; anything else (a view into a larger buffer) is left to the GC.
+ */
+export function freeNow(buf: Buffer): void {
+  const ab = buf.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
+  if (buf.byteOffset === 0 && ab.byteLength === buf.length && buf.length > 0 && typeof ab.transfer === 'function') ab.transfer(0);
+}

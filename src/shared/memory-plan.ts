@@ -14,7 +14,10 @@ export const DEFAULT_UPLOAD_CONCURRENCY = 4;
 
 export interface MemoryPlan {
   readonly memoryBytes: number;
-  /** COMP_RELEASE_BUFFER_MIB: core bytes read ahead of the compressor, taken first. */
+  /**
+   * COMP_RELEASE_BUFFER_MIB: core bytes read ahead before the compressor starts. Borrowed, not
+   * taken: it is filled once, before any part or block exists, and drains as they fill.
+   */
   readonly releaseBufferBytes: number;
   /** Part buffers, in flight or being filled, stay within this. */
   readonly partBudgetBytes: number;
@@ -32,14 +35,14 @@ export interface MemoryOverrides {
 }
 
 /**
- * The release buffer first (0 unless set), then a quarter of the rest for compression blocks and
- * the remainder for parts. The largest part is half the
- * part budget (one uploading while the next fills); parts double from the first up to it.
+ * A quarter of the memory for compression blocks, the rest for parts. The largest part is half the
+ * part budget (one uploading while the next fills); parts double from the first up to it. The
+ * release buffer is the whole setting unless set lower (see MemoryPlan).
  */
 export function planMemory(memoryMiB: number, maxParts: number, o: MemoryOverrides = {}): MemoryPlan {
   const memoryBytes = memoryMiB * MiB;
-  const releaseBufferBytes = Math.min((o.releaseBufferMiB ?? 0) * MiB, Math.floor(memoryBytes / 2));
-  const rest = memoryBytes - releaseBufferBytes;
+  const releaseBufferBytes = Math.min((o.releaseBufferMiB ?? memoryMiB) * MiB, memoryBytes);
+  const rest = memoryBytes;
   const blockBudgetBytes = Math.max(4 * MiB, Math.floor(rest / 4));
   const uploadConcurrency = o.uploadConcurrency ?? DEFAULT_UPLOAD_CONCURRENCY;
   let partBudgetBytes = Math.max(2 * MIN_PART_BYTES, rest - blockBudgetBytes);

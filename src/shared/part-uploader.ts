@@ -11,6 +11,7 @@ import type { Logger } from './log.ts';
 import { CdcError, describeError } from './errors.ts';
 import { partBytes, scheduleProblem, type PartSchedule } from './part-schedule.ts';
 import { partsInFlight } from './memory-plan.ts';
+import { freeNow } from './gc-pacer.ts';
 import type { UploadedPart } from './spool/names.ts';
 
 /**
@@ -167,7 +168,8 @@ export class PartUploader {
   #allocPart(size: number): Buffer {
     const reused = this.#free.pop();
     if (reused?.length === size) return reused;
-    this.#free.length = 0; // parts grew: smaller buffers are of no further use
+    this.#free.forEach(freeNow); // parts grew: smaller buffers are of no further use
+    this.#free.length = 0;
     const b = Buffer.allocUnsafe(size);
     this.#owned.add(b);
     return b;
@@ -215,6 +217,7 @@ export class PartUploader {
       return;
     }
     const started = Date.now();
+    const size = body.length; // the buffer may be freed (emptied) once confirmed
     const have = o.alreadyUploaded?.get(partNumber);
     const abortSignal = o.signal ? AbortSignal.any([o.signal, this.#stall.signal]) : this.#stall.signal;
     const sent: Promise<string | undefined> = have && have.size === body.length && sameEtag(have.etag, md5Etag(body))
@@ -223,15 +226,17 @@ export class PartUploader {
     const p = sent
       .then((etag) => {
         if (!etag) throw new Error(`part ${partNumber}: the store returned no receipt`);
-        this.#confirmed.set(partNumber, { partNumber, etag, size: body.length });
+        this.#confirmed.set(partNumber, { partNumber, etag, size });
         // Release buffers only once every earlier part is confirmed too: a failure must be able
         // to hand back everything after the contiguous prefix.
         while (this.#confirmed.has(this.#prefixEnd + 1)) {
           const done = this.#held.get(++this.#prefixEnd)!;
           this.#held.delete(this.#prefixEnd);
-          if (this.#owned.has(done) && done.length === partBytes(o.schedule, this.#next)) this.#free.push(done);
+          if (!this.#owned.has(done)) continue; // a view of the caller's chunk: not ours to reuse
+          if (done.length === partBytes(o.schedule, this.#next)) this.#free.push(done);
+          else freeNow(done);
         }
-        o.log.debug({ event: 'PartUploaded', partNumber, bytes: body.length, ms: Date.now() - started }, 'PartUploaded');
+        o.log.debug({ event: 'PartUploaded', partNumber, bytes: size, ms: Date.now() - started }, 'PartUploaded');
         this.#wakeUp();
       })
       .catch((e: unknown) => {

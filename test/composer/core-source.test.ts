@@ -170,3 +170,37 @@ t.test('COMP_RELEASE_BUFFER_MIB: a core that fits is read to the end while nothi
   t.ok(held.stats.seenBytes < data.length, `${held.stats.seenBytes} of ${data.length} bytes read`);
   await buffer(held.stream);
 });
+
+t.test('the release buffer is filled once: after that it drains as the core is consumed, and is not read ahead again', async (t) => {
+  const { file, data } = coreFile(t, 12 * MiB);
+  const w = writer(t, 'cat', [file]);
+  const core = coreSource(w.stdin, undefined, () => {}, undefined, Infinity, 4 * MiB);
+  await core.filled;
+  const atFill = core.stats.seenBytes;
+  t.ok(atFill >= 4 * MiB && atFill < 12 * MiB, `filled with ${atFill} bytes, the writer then held`);
+  const got: Buffer[] = [];
+  let taken = 0;
+  while (taken < 3 * MiB) {
+    const c = core.stream.read() as Buffer | null;
+    if (c === null) { await once(core.stream, 'readable'); continue; }
+    got.push(c);
+    taken += c.length;
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  t.ok(core.stats.seenBytes - atFill < MiB, `3 MiB consumed, ${core.stats.seenBytes - atFill} more bytes read: the buffer drains`);
+  got.push(await buffer(core.stream));
+  t.ok(Buffer.concat(got).equals(data), 'and the core is whole');
+  const none = coreSource(writer(t, 'cat', [file]).stdin, undefined);
+  t.equal(await Promise.race([none.filled.then(() => 'settled'), new Promise((r) => setTimeout(() => r('pending'), 50))]), 'settled', 'no buffer: filled settles at once');
+  await buffer(none.stream);
+});
+
+t.test('a core whose headers say it will not fit the release buffer is not buffered', async (t) => {
+  const { file, data } = coreFile(t, 12 * MiB);
+  const w = writer(t, 'cat', [file]);
+  const core = coreSource(w.stdin, undefined, () => {}, undefined, Infinity, 8 * MiB, () => 64 * MiB);
+  await core.filled;
+  await new Promise((r) => setTimeout(r, 300));
+  t.ok(core.stats.seenBytes < 4 * MiB, `${core.stats.seenBytes} bytes read ahead, not the 8 MiB buffer`);
+  t.ok((await buffer(core.stream)).equals(data), 'and the core is whole');
+});

@@ -79,11 +79,13 @@ t.test('S3_MAX_PARTS and the older knobs', async (t) => {
   const { warnings } = loadConfig({ S3_MAX_PARTS: '20000', COMP_MEMORY_MIB: '1' });
   t.equal(warnings.length, 2);
   t.equal(loadConfig({ COMP_MEMORY_MIB: '256' }).config.memory.blockBudgetBytes, 64 * MiB);
-  // The release buffer comes out of the same setting, first, and at most half of it.
+  // The release buffer borrows the same setting (it fills before any part or block exists): the
+  // whole of it by default, at most all of it, and the parts and blocks keep their share.
   const rel = loadConfig({ COMP_MEMORY_MIB: '128', COMP_RELEASE_BUFFER_MIB: '64' }).config.memory;
-  t.same({ release: rel.releaseBufferBytes, blocks: rel.blockBudgetBytes, parts: rel.partBudgetBytes }, { release: 64 * MiB, blocks: 16 * MiB, parts: 48 * MiB });
-  t.equal(loadConfig({ COMP_RELEASE_BUFFER_MIB: '1000' }).config.memory.releaseBufferBytes, 32 * MiB);
-  t.equal(loadConfig({}).config.memory.releaseBufferBytes, 0);
+  t.same({ release: rel.releaseBufferBytes, blocks: rel.blockBudgetBytes, parts: rel.partBudgetBytes }, { release: 64 * MiB, blocks: 32 * MiB, parts: 96 * MiB });
+  t.equal(loadConfig({ COMP_RELEASE_BUFFER_MIB: '1000' }).config.memory.releaseBufferBytes, 64 * MiB);
+  t.equal(loadConfig({}).config.memory.releaseBufferBytes, 64 * MiB);
+  t.equal(loadConfig({ COMP_RELEASE_BUFFER_MIB: '0' }).config.memory.releaseBufferBytes, 0);
 });
 
 t.test('blocks in flight follow the threads, within the block budget', async (t) => {

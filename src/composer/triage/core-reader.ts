@@ -71,6 +71,7 @@ export class CoreReader {
   private wants: Want[] = [];
   private machine: Machine | undefined;
   private expected: number | undefined;
+  private phdrsRead = false;
   private segments: Segment[] = [];
   private notes: RawNotes | undefined;
   private threads: ThreadState[] = [];
@@ -185,6 +186,11 @@ export class CoreReader {
     this.want(capture(h.phoff, n * PHDR_BYTES, (t) => this.programHeaders(t)));
   }
 
+  /** The core's size as its program headers give it, once they have streamed by (the first KiB). */
+  get sizeFromHeaders(): number | undefined {
+    return this.phdrsRead ? this.expected : undefined;
+  }
+
   private programHeaders(t: Buffer): void {
     let note: ProgramHeader | undefined;
     for (let at = 0; at + PHDR_BYTES <= t.length; at += PHDR_BYTES) {
@@ -196,6 +202,7 @@ export class CoreReader {
         this.segments.push({ vaddr: p.vaddr, memsz: p.memsz, filesz: p.filesz, offset: p.offset, flags: p.flags });
       }
     }
+    this.phdrsRead = true;
     if (!note || !Number.isFinite(note.offset + note.filesz)) return this.stop('no readable PT_NOTE segment');
     if (note.filesz > MAX_NOTES) this.problems.push(`note segment of ${note.filesz} bytes read to ${MAX_NOTES}`);
     const stream = new NoteStream();

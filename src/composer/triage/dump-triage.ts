@@ -23,6 +23,8 @@ export interface CrashSummary {
 
 export interface DumpTriage {
   readonly observe: ((chunk: Buffer) => void) | undefined;
+  /** The core's size from its ELF headers once read; undefined before, or with COMP_TRIAGE=false. */
+  coreSize(): number | undefined;
   /** The core is left out of the zip (over COMP_RATE_LIMIT): read at pipe speed, observed only. */
   readonly coreless: boolean;
   metadata(): Record<string, string>;
@@ -39,6 +41,7 @@ export function dumpTriage(ctx: CrashContext, config: Config, log: Logger, rate:
   let summary: CrashSummary | undefined;
   return {
     observe: triage?.observe,
+    coreSize: () => triage?.coreSize(),
     coreless: rate?.full === false,
     metadata: () => objectMetadata(ctx, triage?.early()),
     summary: () => summary,

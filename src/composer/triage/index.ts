@@ -23,6 +23,8 @@ export interface Early { readonly signal: string | undefined; readonly fingerpri
 
 export interface Triage {
   readonly observe: (chunk: Buffer) => void;
+  /** The core's size from its program headers, once read (see CoreReader.sizeFromHeaders). */
+  coreSize(): number | undefined;
   early(): Early;
   finish(): Promise<TriageResult>;
 }
@@ -49,6 +51,7 @@ export function startTriage(opts: { pid: number | undefined; exeName: string | u
   let result: Promise<TriageResult> | undefined;
   return {
     observe: (chunk) => reader.observe(chunk),
+    coreSize: () => reader.sizeFromHeaders,
     early: () => ({ signal, fingerprint: atStack?.fingerprint }),
     finish() {
       result ??= (async () => {

@@ -2,6 +2,7 @@
 // threadpool (so both cores work) and emits the results in input order. Memory stays at about
 // maxInFlight * (block + compressed block), whatever the input size.
 import { crc32 } from 'node:zlib';
+import { freeNow } from '../../shared/gc-pacer.ts';
 
 export interface EncodeResult {
   inputBytes: number;
@@ -75,7 +76,9 @@ export async function compressBlocks(input: Input, codec: BlockCodec, emit: Emit
     if (codec.crcOf === 'output') storedCrc = crc32(out, storedCrc);
     await emit(out);
     // `prev` is handed to the next block's compress(), which copies what it needs synchronously.
-    if (head.input.length === blockSize && head.input !== prev && free.length < 2) free.push(head.input);
+    if (head.input.length !== blockSize || head.input === prev) return;
+    if (free.length < 2) free.push(head.input);
+    else freeNow(head.input);
   };
 
   try {
@@ -103,6 +106,7 @@ export async function compressBlocks(input: Input, codec: BlockCodec, emit: Emit
     while (inFlight.length > 0) await emitOldest();
   } finally {
     inFlight.length = 0;
+    free.forEach(freeNow); // compressed and emitted: nothing views them
   }
   return { inputBytes, storedBytes, crc32: crc, storedCrc32: storedCrc };
 }

@@ -52,3 +52,13 @@ t.test('fuzz: mutated headers and notes from the corpus', async (t) => {
   const r = fuzz(20_000, 13);
   t.equal(r.inputs, 20_000, 'every input read without a throw or an unbounded capture');
 });
+
+t.test('sizeFromHeaders: the core size once the program headers have streamed by, not before', async (t) => {
+  const b = read('x86_64-fp-thread.notes');
+  const whole = facts(b, b.length);
+  const r = new CoreReader();
+  r.observe(b.subarray(0, 64));
+  t.equal(r.sizeFromHeaders, undefined, 'the ELF header alone does not say it');
+  r.observe(b.subarray(64, 8192));
+  t.equal(r.sizeFromHeaders, whole.expectedCoreBytes, 'the release buffer can tell at once whether the core fits');
+});
