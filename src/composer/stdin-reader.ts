@@ -4,6 +4,9 @@
 // the compressor wants. net.Socket's `onread` lets read(2) land in a buffer we hand it, so the core
 // arrives as whole blocks, and a consumer that copies them (the compressor) hands them back for
 // reuse. Still non-blocking on the main thread: no read() waits in libuv's pool.
+// The first block is handed on read by read: it holds the core's notes, from which triage opens
+// the crashed process's files while the kernel still holds it. A small core is written whole
+// before a block fills, and the process may be gone by then.
 import net from 'node:net';
 import { Readable } from 'node:stream';
 import { freeNow } from '../shared/gc-pacer.ts';
@@ -38,6 +41,8 @@ export function blockStdin(fd: number): BlockStdin {
   };
   let cur = fresh();
   let fill = 0;
+  let sent = 0; // bytes of `cur` already pushed (the first block only)
+  let early = true;
   let ended = false;
   const out = new Readable({
     highWaterMark: READ_BLOCK_BYTES,
@@ -50,6 +55,12 @@ export function blockStdin(fd: number): BlockStdin {
       buffer: () => cur.subarray(fill),
       callback(n: number) {
         fill += n;
+        if (early) {
+          const view = cur.subarray(sent, fill);
+          sent = fill;
+          if (fill === READ_BLOCK_BYTES) { early = false; cur = fresh(); fill = 0; sent = 0; }
+          return out.push(view);
+        }
         if (fill < READ_BLOCK_BYTES) return true;
         const full = cur;
         cur = fresh();
@@ -73,10 +84,11 @@ export function blockStdin(fd: number): BlockStdin {
     else freeNow(buf); // a drained release buffer is given back as it drains, not at the next GC
   };
   out.takePending = () => {
-    if (fill === 0) return undefined;
-    const rest = cur.subarray(0, fill);
+    if (fill === sent) return undefined;
+    const rest = cur.subarray(sent, fill);
     cur = fresh();
     fill = 0;
+    sent = 0;
     return rest;
   };
   return out;

@@ -27,13 +27,18 @@ function pipeFrom(t: { teardown(fn: () => void): void }, script: string, data: B
   return fd;
 }
 
-t.test('a core arrives whole, in blocks of READ_BLOCK_BYTES but the last', async (t) => {
+t.test('a core arrives whole: its first block read by read (triage needs the notes early), then in whole blocks', async (t) => {
   const data = randomBytes(3 * READ_BLOCK_BYTES + 123 * KiB);
   const stdin = blockStdin(pipeFrom(t, 'exec cat "$0"', data));
   const chunks: Buffer[] = [];
   for await (const c of stdin) chunks.push(Buffer.from(c as Buffer));
   t.ok(Buffer.concat(chunks).equals(data), 'every byte, in order');
-  t.same(chunks.map((c) => c.length), [READ_BLOCK_BYTES, READ_BLOCK_BYTES, READ_BLOCK_BYTES, 123 * KiB]);
+  const sizes = chunks.map((c) => c.length);
+  const rest = sizes.slice(-3);
+  t.same(rest, [READ_BLOCK_BYTES, READ_BLOCK_BYTES, 123 * KiB], 'then whole blocks, and the short last');
+  const first = sizes.slice(0, -3);
+  t.equal(first.reduce((a, b) => a + b, 0), READ_BLOCK_BYTES, 'the first block');
+  t.ok(first.length > 1 && Math.max(...first) <= 64 * KiB, `came as ${first.length} reads of at most a pipe's 64 KiB`);
 });
 
 t.test('an empty pipe ends at once, with no chunk', async (t) => {
@@ -59,8 +64,9 @@ t.test('blocks handed back are filled again: a long core reuses a few', async (t
 });
 
 t.test('a cut keeps the bytes already read into a block being filled', async (t) => {
-  const data = randomBytes(300 * KiB);
-  // The writer sends 300 KiB, then stalls with the pipe open (as a dump that hangs).
+  const data = randomBytes(READ_BLOCK_BYTES + 300 * KiB);
+  // The writer sends the first block and 300 KiB more, then stalls with the pipe open (as a dump
+  // that hangs): the 300 KiB wait in the second block, never filled.
   const stdin = blockStdin(pipeFrom(t, 'cat "$0"; exec sleep 30', data));
   const core = coreSource(stdin, undefined);
   const stored = buffer(core.stream);

@@ -38,15 +38,17 @@ async function poolThreads(c: InstalledComposer, prefix: string[]): Promise<numb
 t.test('the pool matches the compression threads: COMP_THREADS, the affinity, the default', async (t) => {
   const b = await createTestBucket('threads');
   t.teardown(() => b.destroy());
-  const one = installComposer({ ...b.env, COMP_THREADS: '1', COMP_LOG_LEVEL: 'debug' });
+  // No release buffer: compression (and the pool) starts on the first 4 MiB, not after 64.
+  const env = { ...b.env, COMP_RELEASE_BUFFER_MIB: '0', COMP_LOG_LEVEL: 'debug' };
+  const one = installComposer({ ...env, COMP_THREADS: '1' });
   t.teardown(() => one.remove());
   t.equal(await poolThreads(one, []), 1, 'COMP_THREADS=1 in .env: one worker');
   t.match(one.log().find((l) => l.event === 'Resources'), { threads: 1, poolSize: 1 });
-  const def = installComposer({ ...b.env, COMP_LOG_LEVEL: 'debug' });
+  const def = installComposer(env);
   t.teardown(() => def.remove());
   const want = Math.min(4, os.availableParallelism());
   t.equal(await poolThreads(def, []), want, `default: min(4, ${os.availableParallelism()} cores)`);
-  const pinned = installComposer({ ...b.env, COMP_LOG_LEVEL: 'debug' });
+  const pinned = installComposer(env);
   t.teardown(() => pinned.remove());
   t.equal(await poolThreads(pinned, ['taskset', '-c', '0']), 1, 'taskset -c 0: one worker');
 });
