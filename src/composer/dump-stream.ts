@@ -95,12 +95,7 @@ async function drainCore(core: CoreSource): Promise<{ storedBytes: number; crc32
 export async function streamDump(ctx: CrashContext, config: Config, log: Logger, stdin: Readable, deadline: AbortSignal, signal: AbortSignal, triage: DumpTriage): Promise<Streamed> {
   // The core flows first; the sink (SDK load + CreateMultipartUpload, or the spool file) opens
   // once the core is read or COMP_EARLY_BUFFER_MIB of zip is waiting (see sinks/deferred.ts).
-  // No collections while the release buffer fills: everything read is still held, so one would
-  // only take time from the read the crashed process waits for.
-  const pace = gcPacer(GC_EVERY_BYTES);
-  let filling = config.memory.releaseBufferBytes > 0;
-  const core = coreSource(stdin, config.ignoreRlimit ? undefined : ctx.args.rlimitCore, (n) => { if (!filling) pace(n); }, triage.observe, config.maxCoreBytes, config.memory.releaseBufferBytes, triage.coreSize);
-  void core.filled.then(() => { filling = false; });
+  const core = coreSource(stdin, config.ignoreRlimit ? undefined : ctx.args.rlimitCore, gcPacer(GC_EVERY_BYTES), triage.observe, config.maxCoreBytes, config.memory.releaseBufferBytes, triage.coreSize);
   const sink = deferSink(() => openSink({ config, name: ctx.name, log, metadata: triage.metadata }), config.earlyBufferBytes, core.drained);
   const zip = createZipWriter({ threads: config.threads, blockBudgetBytes: config.memory.blockBudgetBytes });
 

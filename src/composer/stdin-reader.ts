@@ -44,6 +44,7 @@ export function blockStdin(fd: number): BlockStdin {
   let sent = 0; // bytes of `cur` already pushed (the first block only)
   let early = true;
   let ended = false;
+  const nextBlock = () => { cur = fresh(); fill = 0; sent = 0; };
   const out = new Readable({
     highWaterMark: READ_BLOCK_BYTES,
     read() { if (!ended) sock.resume(); },
@@ -55,17 +56,12 @@ export function blockStdin(fd: number): BlockStdin {
       buffer: () => cur.subarray(fill),
       callback(n: number) {
         fill += n;
-        if (early) {
-          const view = cur.subarray(sent, fill);
-          sent = fill;
-          if (fill === READ_BLOCK_BYTES) { early = false; cur = fresh(); fill = 0; sent = 0; }
-          return out.push(view);
-        }
-        if (fill < READ_BLOCK_BYTES) return true;
-        const full = cur;
-        cur = fresh();
-        fill = 0;
-        return out.push(full); // false pauses the socket until read() is called again
+        if (!early && fill < READ_BLOCK_BYTES) return true;
+        // A whole block is handed on as itself, so the consumer can hand it back (recycle).
+        const chunk = sent === 0 && fill === READ_BLOCK_BYTES ? cur : cur.subarray(sent, fill);
+        sent = fill;
+        if (fill === READ_BLOCK_BYTES) { early = false; nextBlock(); }
+        return out.push(chunk); // false pauses the socket until read() is called again
       },
     },
   });
@@ -86,9 +82,7 @@ export function blockStdin(fd: number): BlockStdin {
   out.takePending = () => {
     if (fill === sent) return undefined;
     const rest = cur.subarray(sent, fill);
-    cur = fresh();
-    fill = 0;
-    sent = 0;
+    nextBlock();
     return rest;
   };
   return out;

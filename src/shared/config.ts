@@ -190,7 +190,8 @@ function memoryPlan(r: ConfigReader): MemoryPlan {
     partSizeMiB: given('COMP_PART_SIZE_MIB', DEFAULT_FIRST_PART_MIB, 5, 512),
     uploadConcurrency: given('COMP_UPLOAD_CONCURRENCY', DEFAULT_UPLOAD_CONCURRENCY, 1, 16),
     // The whole memory setting by default: the bench's hold curve (hold-curve) shows a 64 MiB
-    // core released at pipe speed only when the buffer holds it all (README: "Release buffer").
+    // core released at pipe speed only when the buffer holds it all (README: "Releasing the
+    // crashed process").
     releaseBufferMiB: given('COMP_RELEASE_BUFFER_MIB', 0, 0, 64 * 1024),
   });
 }
