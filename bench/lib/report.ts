@@ -148,7 +148,7 @@ export function renderReport(r: ReportInput): { markdown: string; verdicts: stri
   }
   if (r.curve.length) {
     out.push('## Hold against the release buffer (COMP_RELEASE_BUFFER_MIB; real kernel crashes, direct deflate-1)', '',
-      'Each point ran with COMP_MEMORY_MIB = max(64, buffer), since the buffer borrows at most all of it. beyond drain = median held minus the median drain-only hold of the same rounds.', '',
+      'The buffer is a file in CORE_DIR (page cache), so every point ran at the default COMP_MEMORY_MIB. beyond drain = median held minus the median drain-only hold of the same rounds.', '',
       table(['process', 'release buffer', 'COMP_MEMORY_MIB', 'held ms (median)', 'beyond drain ms', 'peak RSS'], r.curve.map((p) => [
         `${p.fillMiB} MiB`, `${p.bufferMiB} MiB`, String(p.memoryMiB), fmt(median(p.heldMs), 0), fmt(median(p.heldMs) - median(p.drainHeldMs), 0), `${fmt(Math.max(...p.rssMiB), 0)} MiB`,
       ])), '');

@@ -1,16 +1,17 @@
 // How long a crashed process is held against the release buffer's size (issue 12): real kernel
 // crashes of a 64 MiB and a 256 MiB process, the composer (direct deflate-1) with
-// COMP_RELEASE_BUFFER_MIB 0 / 32 / 64 / 128 / 256, each beside the drain-only handler in the same
-// round. The buffer borrows COMP_MEMORY_MIB (at most all of it), so each setting runs with
-// COMP_MEMORY_MIB = max(64, buffer): the memory a user would have to give it.
+// COMP_RELEASE_BUFFER_MIB 0 / 64 / 128 / 256 / 512, each beside the drain-only handler in the same
+// round. The buffer is a file in CORE_DIR (release-file.ts), so every setting runs at the default
+// COMP_MEMORY_MIB.
 import { withCorePattern } from '../../test/helpers/core-pattern.ts';
 import { installComposer, type InstalledComposer } from '../../test/helpers/composer-install.ts';
 import { composerS3Env, type BenchS3 } from '../lib/s3.ts';
 import type { Tools } from '../lib/tools.ts';
 import { crashOnce, crashThrough, drainHandler } from './kernel-hold.ts';
+import { DEFAULT_MEMORY_MIB } from '../../src/shared/memory-plan.ts';
 
 export const CURVE_FILL_MIBS = [64, 256] as const;
-export const CURVE_BUFFER_MIBS = [0, 32, 64, 128, 256] as const;
+export const CURVE_BUFFER_MIBS = [0, 64, 128, 256, 512] as const;
 
 export interface CurvePoint {
   fillMiB: number;
@@ -27,9 +28,9 @@ export async function runHoldCurve(tools: Tools, s3: BenchS3, crashes: number, l
   const store = composerS3Env(s3);
   for (const fillMiB of CURVE_FILL_MIBS) {
     for (const bufferMiB of CURVE_BUFFER_MIBS) {
-      const memoryMiB = Math.max(64, bufferMiB); // the buffer borrows the memory setting, at most all of it
+      const memoryMiB = DEFAULT_MEMORY_MIB;
       const inst: InstalledComposer = installComposer({
-        ...store, COMP_CODEC: 'deflate', COMP_COMPRESSION_LEVEL: '1', COMP_RELEASE_BUFFER_MIB: String(bufferMiB), COMP_MEMORY_MIB: String(memoryMiB),
+        ...store, COMP_CODEC: 'deflate', COMP_COMPRESSION_LEVEL: '1', COMP_RELEASE_BUFFER_MIB: String(bufferMiB),
       });
       const p: CurvePoint = { fillMiB, bufferMiB, memoryMiB, heldMs: [], drainHeldMs: [], rssMiB: [] };
       try {

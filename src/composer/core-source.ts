@@ -7,12 +7,17 @@
 // The release buffer (COMP_RELEASE_BUFFER_MIB): before the compressor starts, the core is read
 // ahead at pipe speed until that much waits here, so a core that fits frees the crashed process
 // before compression has begun. It is filled once: after that, the core is read as it is consumed,
-// so the buffer drains while the parts fill instead of staying full beside them.
+// so the buffer drains while the parts fill instead of staying full beside them. Given a release
+// file (release-file.ts), the buffer is on disk: what is read while filling is written there (and
+// its stdin block reused at once), and handed on from there before anything read later.
 import { Readable } from 'node:stream';
 import type { BlockStdin } from './stdin-reader.ts';
+import type { ReleaseFile } from './release-file.ts';
 
 /** Read ahead of the consumer once the release buffer is filled (or without one). */
 const STEADY_AHEAD_BYTES = 1 << 20;
+/** Bytes read back from a release file at a time. */
+const FILE_READ_BYTES = 1 << 20;
 
 /** Why the core entry holds less than the kernel would have sent. */
 export type TruncatedReason = 'rlimit_core' | 'timeout' | 'short_read' | 'max_core_size' | 'part_limit';
@@ -57,8 +62,9 @@ export interface CoreSource {
  * buffer is not buffered: its hold is the compressor's time whatever the buffer, so filling it
  * would cost its memory on top of the parts' for nothing (1 GiB core, store, single runs: peak RSS
  * 200-209 MiB filled, 149-152 MiB not; held 5.6-5.7 s filled, 4.8-4.9 s not).
+ * `releaseFile`: where the release buffer goes, if on disk (closed by the source once read back).
  */
-export function coreSource(stdin: Readable, limit: bigint | undefined, onBytes: (n: number) => void = () => {}, observe?: (chunk: Buffer) => void, maxBytes = Infinity, releaseBufferBytes = 0, coreSize: () => number | undefined = () => undefined): CoreSource {
+export function coreSource(stdin: Readable, limit: bigint | undefined, onBytes: (n: number) => void = () => {}, observe?: (chunk: Buffer) => void, maxBytes = Infinity, releaseBufferBytes = 0, coreSize: () => number | undefined = () => undefined, releaseFile?: ReleaseFile): CoreSource {
   const stats: CoreStats = { bytes: 0, seenBytes: 0, truncated: false, truncatedReason: undefined, drainedAt: undefined };
   const max = limit === undefined || limit > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(limit);
   const blocks = stdin as Readable & Partial<BlockStdin>;
@@ -70,26 +76,66 @@ export function coreSource(stdin: Readable, limit: bigint | undefined, onBytes: 
   let ahead = Math.max(STEADY_AHEAD_BYTES, releaseBufferBytes);
   let filling = releaseBufferBytes > 0;
   const fillDone = () => { filling = false; ahead = STEADY_AHEAD_BYTES; resolveFilled(); };
-  if (releaseBufferBytes === 0) fillDone();
+  // The release file, while it holds bytes not yet handed on; what is read after it, in order.
+  let file = releaseBufferBytes > 0 ? releaseFile : undefined;
+  const after: Buffer[] = [];
+  let afterBytes = 0;
+  const fileBlocks = new WeakSet<Buffer>();
+  const fileFree: Buffer[] = [];
+  if (releaseBufferBytes === 0) { releaseFile?.close(); fillDone(); }
   const markDrained = () => {
     stats.drainedAt ??= performance.now();
     fillDone();
     resolveDrained();
   };
   let ended = false; // the entry's stream has had its end pushed
+  let endWanted = false; // stdin ended or was cut: end the entry once the release file is handed on
   let dropping = false;
+  /** Hands on the release file, then what was read after it; true once both are empty. */
+  const pumpFile = (): boolean => {
+    while (file) {
+      if (file.unread === 0) {
+        file.close();
+        file = undefined;
+        for (const b of after.splice(0)) out.push(b);
+        afterBytes = 0;
+        break;
+      }
+      const b = fileFree.pop() ?? Buffer.allocUnsafe(FILE_READ_BYTES);
+      fileBlocks.add(b);
+      const n = file.read(b);
+      if (!out.push(n === b.length ? b : b.subarray(0, n))) return false;
+    }
+    return true;
+  };
   const out = new Readable({
     highWaterMark: STEADY_AHEAD_BYTES,
-    read() { if (!ended) stdin.resume(); }, // called only when the consumer wants more
-    destroy(err, cb) { stdin.destroy(); cb(err); },
+    read() { // called only when the consumer wants more
+      if (!pumpFile() || ended) return;
+      if (endWanted) { ended = true; out.push(null); } else stdin.resume();
+    },
+    destroy(err, cb) { file?.close(); file = undefined; stdin.destroy(); cb(err); },
   });
+  /** Core bytes for the entry: into the release file while it fills, else after what it holds. */
+  const accept = (buf: Buffer): void => {
+    if (!file) { out.push(buf); return; }
+    if (filling && after.length === 0) {
+      if (file.write(buf)) { blocks.recycle?.(buf); return; }
+      fillDone(); // the disk refused it: no more read-ahead (in memory it would be the disk's size)
+    }
+    after.push(buf); // kept in memory, after what the file holds
+    afterBytes += buf.length;
+  };
+  const buffered = () => out.readableLength + (file ? file.unread + afterBytes : 0);
   const mark = (reason: TruncatedReason) => {
     stats.truncated = true;
     stats.truncatedReason ??= reason; // the first reason is the one that cut the entry
   };
   const drop = (reason: TruncatedReason) => { mark(reason); dropping = true; };
   const finish = () => {
-    if (ended) return;
+    if (ended || endWanted) return;
+    endWanted = true;
+    if (file) return; // read() ends the entry once the release file is handed on
     ended = true;
     out.push(null);
   };
@@ -113,15 +159,15 @@ export function coreSource(stdin: Readable, limit: bigint | undefined, onBytes: 
     const room = Math.min(max, maxBytes) - stats.bytes;
     if (chunk.length <= room) {
       stats.bytes += chunk.length;
-      out.push(chunk);
-      if (out.readableLength >= ahead) {
+      accept(chunk);
+      if (buffered() >= ahead) {
         fillDone();
         stdin.pause();
       }
       return;
     }
     stats.bytes += Math.max(0, room);
-    if (room > 0) out.push(chunk.subarray(0, room));
+    if (room > 0) accept(chunk.subarray(0, room));
     if (max <= maxBytes) stop('rlimit_core');
     else drop('max_core_size');
   }
@@ -143,6 +189,10 @@ export function coreSource(stdin: Readable, limit: bigint | undefined, onBytes: 
     drop(reason) {
       if (stats.drainedAt === undefined && !ended && !dropping) drop(reason);
     },
-    recycle(chunk) { blocks.recycle?.(chunk); },
+    recycle(chunk) {
+      if (!fileBlocks.has(chunk)) { blocks.recycle?.(chunk); return; }
+      fileBlocks.delete(chunk);
+      if (file && fileFree.length < 2) fileFree.push(chunk);
+    },
   };
 }

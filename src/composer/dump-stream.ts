@@ -9,6 +9,7 @@ import type { Logger } from '../shared/log.ts';
 import { codeOf, describeError, problemOf, type Problem } from '../shared/errors.ts';
 import type { CrashContext } from './crash-context.ts';
 import { coreSource, type CoreSource } from './core-source.ts';
+import { openReleaseFile } from './release-file.ts';
 import { buildDumpInfo, type DumpInfo } from './dump-info.ts';
 import { coreEntryName, dumpInfoEntry, metadataEntries, procEntries } from './entries.ts';
 import { GC_EVERY_BYTES, gcPacer } from '../shared/gc-pacer.ts';
@@ -17,6 +18,7 @@ import type { DumpTriage } from './triage/dump-triage.ts';
 import { deferSink } from './sinks/deferred.ts';
 import { createZipWriter, type ZipWriter } from './zip/index.ts';
 import { capacityBytes } from '../shared/part-schedule.ts';
+import { releaseInMemory } from '../shared/memory-plan.ts';
 
 const METADATA = { codec: 'deflate', level: 6 } as const;
 /** Zip bytes after the core entry is cut: blocks still compressing, crash.json, dump-info, the directory. */
@@ -95,7 +97,11 @@ async function drainCore(core: CoreSource): Promise<{ storedBytes: number; crc32
 export async function streamDump(ctx: CrashContext, config: Config, log: Logger, stdin: Readable, deadline: AbortSignal, signal: AbortSignal, triage: DumpTriage): Promise<Streamed> {
   // The core flows first; the sink (SDK load + CreateMultipartUpload, or the spool file) opens
   // once the core is read or COMP_EARLY_BUFFER_MIB of zip is waiting (see sinks/deferred.ts).
-  const core = coreSource(stdin, config.ignoreRlimit ? undefined : ctx.args.rlimitCore, gcPacer(GC_EVERY_BYTES), triage.observe, config.maxCoreBytes, config.memory.releaseBufferBytes, triage.coreSize);
+  // SPOOL_MAX_BYTES=0 asks for nothing on disk: the buffer then stays in memory.
+  const onDisk = config.memory.releaseBufferBytes;
+  const releaseFile = onDisk > 0 && config.spoolMaxBytes > 0 ? openReleaseFile(config.coreDir, onDisk, config.spoolMinFreeBytes) : undefined;
+  const release = releaseFile ? onDisk : releaseInMemory(config.memory);
+  const core = coreSource(stdin, config.ignoreRlimit ? undefined : ctx.args.rlimitCore, gcPacer(GC_EVERY_BYTES), triage.observe, config.maxCoreBytes, release, triage.coreSize, releaseFile);
   const sink = deferSink(() => openSink({ config, name: ctx.name, log, metadata: triage.metadata }), config.earlyBufferBytes, core.drained);
   const zip = createZipWriter({ threads: config.threads, blockBudgetBytes: config.memory.blockBudgetBytes });
 

@@ -11,12 +11,16 @@ const MiB = 1024 * 1024;
 export const DEFAULT_MEMORY_MIB = 64;
 export const DEFAULT_FIRST_PART_MIB = 8;
 export const DEFAULT_UPLOAD_CONCURRENCY = 4;
+/** COMP_RELEASE_BUFFER_MIB's default: on disk (release-file.ts), so not taken from COMP_MEMORY_MIB. */
+export const DEFAULT_RELEASE_BUFFER_MIB = 256;
 
 export interface MemoryPlan {
   readonly memoryBytes: number;
   /**
-   * COMP_RELEASE_BUFFER_MIB: core bytes read ahead before the compressor starts. Borrowed, not
-   * taken: it is filled once, before any part or block exists, and drains as they fill.
+   * COMP_RELEASE_BUFFER_MIB: core bytes read ahead before the compressor starts, into a file in
+   * CORE_DIR. Where no file can be had it stays in memory, and then borrows at most all of the
+   * memory setting (releaseInMemory): it is filled once, before any part or block exists, and
+   * drains as they fill.
    */
   readonly releaseBufferBytes: number;
   /** Part buffers, in flight or being filled, stay within this. */
@@ -37,11 +41,11 @@ export interface MemoryOverrides {
 /**
  * A quarter of the memory for compression blocks, the rest for parts. The largest part is half the
  * part budget (one uploading while the next fills); parts double from the first up to it. The
- * release buffer is the whole setting unless set lower (see MemoryPlan).
+ * release buffer is apart from the setting (see MemoryPlan).
  */
 export function planMemory(memoryMiB: number, maxParts: number, o: MemoryOverrides = {}): MemoryPlan {
   const memoryBytes = memoryMiB * MiB;
-  const releaseBufferBytes = Math.min((o.releaseBufferMiB ?? memoryMiB) * MiB, memoryBytes);
+  const releaseBufferBytes = (o.releaseBufferMiB ?? DEFAULT_RELEASE_BUFFER_MIB) * MiB;
   const rest = memoryBytes;
   const blockBudgetBytes = Math.max(4 * MiB, Math.floor(rest / 4));
   const uploadConcurrency = o.uploadConcurrency ?? DEFAULT_UPLOAD_CONCURRENCY;
@@ -53,6 +57,11 @@ export function planMemory(memoryMiB: number, maxParts: number, o: MemoryOverrid
   if (o.partSizeMiB !== undefined && o.uploadConcurrency !== undefined) partBudgetBytes = Math.max(partBudgetBytes, firstBytes * (uploadConcurrency + 1));
   const maxBytes = Math.min(MAX_PART_BYTES, Math.max(firstBytes, Math.floor(partBudgetBytes / 2 / MiB) * MiB));
   return { memoryBytes, releaseBufferBytes, partBudgetBytes, blockBudgetBytes, schedule: { firstBytes, maxBytes, maxParts }, uploadConcurrency };
+}
+
+/** The release buffer when it must be held in memory: at most all of the memory setting. */
+export function releaseInMemory(plan: MemoryPlan): number {
+  return Math.min(plan.releaseBufferBytes, plan.memoryBytes);
 }
 
 /** Parts of `partSize` that may be in flight within `budgetBytes`, one more being filled. */

@@ -10,6 +10,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { buffer } from 'node:stream/consumers';
 import type { Readable } from 'node:stream';
 import { coreSource } from '../../src/composer/core-source.ts';
+import { openReleaseFile } from '../../src/composer/release-file.ts';
 
 const MiB = 1024 * 1024;
 const RLIM_INFINITY = 2n ** 64n - 1n;
@@ -203,4 +204,56 @@ t.test('a core whose headers say it will not fit the release buffer is not buffe
   await new Promise((r) => setTimeout(r, 300));
   t.ok(core.stats.seenBytes < 4 * MiB, `${core.stats.seenBytes} bytes read ahead, not the 8 MiB buffer`);
   t.ok((await buffer(core.stream)).equals(data), 'and the core is whole');
+});
+
+t.test('a release file holds the buffer on disk: the core is read to the end into it, then handed on whole, in order', async (t) => {
+  const { file, data } = coreFile(t, 6 * MiB);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdc-release-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const rf = openReleaseFile(dir, 8 * MiB, 0);
+  if (!rf) throw new Error(`no release file in ${dir}`);
+  let closed = false;
+  const close = rf.close.bind(rf);
+  rf.close = () => { closed = true; close(); };
+  const w = writer(t, 'cat', [file]);
+  const core = coreSource(w.stdin, undefined, () => {}, undefined, Infinity, 8 * MiB, () => undefined, rf);
+  await Promise.race([core.drained, new Promise((_, reject) => setTimeout(() => reject(new Error('not drained')), 5000))]);
+  t.equal(rf.unread, data.length, 'all of it in the file, nothing consumed yet');
+  t.equal(core.stream.readableLength, 0, 'and none of it in memory');
+  t.same(fs.readdirSync(dir), [], 'the file has no name');
+  t.ok((await buffer(core.stream)).equals(data), 'handed on whole');
+  t.ok(closed, 'and the file closed once read back');
+});
+
+t.test('a release file that refuses a write mid-fill: the rest stays in memory, after what the file holds', async (t) => {
+  const { file, data } = coreFile(t, 6 * MiB);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdc-release-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const rf = openReleaseFile(dir, 8 * MiB, 0)!;
+  const write = rf.write.bind(rf);
+  let taken = 0;
+  rf.write = (c) => { if (taken + c.length > 2 * MiB) return false; taken += c.length; return write(c); }; // a full disk at 2 MiB
+  const core = coreSource(writer(t, 'cat', [file]).stdin, undefined, () => {}, undefined, Infinity, 8 * MiB, () => undefined, rf);
+  await core.filled;
+  t.ok(taken > 0 && taken <= 2 * MiB, `${taken} bytes in the file`);
+  await new Promise((r) => setTimeout(r, 300));
+  t.ok(core.stats.seenBytes - taken < 3 * MiB, `${core.stats.seenBytes - taken} bytes read past the file: no read-ahead in memory`);
+  t.ok((await buffer(core.stream)).equals(data), "the core whole and in order");
+});
+
+t.test('a cut while the release file still holds bytes: they are in the entry, then it ends', async (t) => {
+  const { file, data } = coreFile(t, 3 * MiB);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdc-release-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const rf = openReleaseFile(dir, 64 * MiB, 0)!;
+  // The file, then zeros for ever: only the cut ends it.
+  const w = writer(t, 'cat', [file, '/dev/zero']);
+  const core = coreSource(w.stdin, undefined, () => {}, undefined, Infinity, 64 * MiB, () => undefined, rf);
+  while (core.stats.seenBytes < 4 * MiB) await new Promise((r) => setTimeout(r, 10));
+  core.cut('timeout');
+  const got = await buffer(core.stream);
+  t.equal(core.stats.truncatedReason, 'timeout');
+  t.equal(got.length, core.stats.bytes, 'every byte counted is in the entry');
+  t.ok(got.subarray(0, data.length).equals(data), 'starting with the core, in order');
+  await w.exited;
 });

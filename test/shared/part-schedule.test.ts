@@ -1,7 +1,7 @@
 // The part schedule and the memory plan: pure arithmetic, checked from 1 byte to S3's 5 TiB.
 import t, { type Test } from 'tap';
 import { capacityBytes, fixedSchedule, partBytes, partsFor, scheduleProblem, type PartSchedule } from '../../src/shared/part-schedule.ts';
-import { blocksInFlight, partsInFlight, planMemory } from '../../src/shared/memory-plan.ts';
+import { blocksInFlight, DEFAULT_RELEASE_BUFFER_MIB, partsInFlight, planMemory, releaseInMemory } from '../../src/shared/memory-plan.ts';
 import { MAX_OBJECT_BYTES, MAX_PART_BYTES, MIN_PART_BYTES } from '../../src/shared/s3-limits.ts';
 import { parseManifest } from '../../src/shared/spool/manifest.ts';
 import { loadConfig } from '../../src/shared/config.ts';
@@ -79,12 +79,14 @@ t.test('S3_MAX_PARTS and the older knobs', async (t) => {
   const { warnings } = loadConfig({ S3_MAX_PARTS: '20000', COMP_MEMORY_MIB: '1' });
   t.equal(warnings.length, 2);
   t.equal(loadConfig({ COMP_MEMORY_MIB: '256' }).config.memory.blockBudgetBytes, 64 * MiB);
-  // The release buffer borrows the same setting (it fills before any part or block exists): the
-  // whole of it by default, at most all of it, and the parts and blocks keep their share.
+  // The release buffer is on disk, apart from the memory setting: parts and blocks keep all of it.
+  // Held in memory (no file to be had), it borrows the setting: at most all of it.
   const rel = loadConfig({ COMP_MEMORY_MIB: '128', COMP_RELEASE_BUFFER_MIB: '64' }).config.memory;
   t.same({ release: rel.releaseBufferBytes, blocks: rel.blockBudgetBytes, parts: rel.partBudgetBytes }, { release: 64 * MiB, blocks: 32 * MiB, parts: 96 * MiB });
-  t.equal(loadConfig({ COMP_RELEASE_BUFFER_MIB: '1000' }).config.memory.releaseBufferBytes, 64 * MiB);
-  t.equal(loadConfig({}).config.memory.releaseBufferBytes, 64 * MiB);
+  const big = loadConfig({ COMP_RELEASE_BUFFER_MIB: '1000' }).config.memory;
+  t.same([big.releaseBufferBytes, releaseInMemory(big)], [1000 * MiB, 64 * MiB]);
+  const dflt = loadConfig({}).config.memory;
+  t.same([dflt.releaseBufferBytes, releaseInMemory(dflt)], [DEFAULT_RELEASE_BUFFER_MIB * MiB, 64 * MiB]);
   t.equal(loadConfig({ COMP_RELEASE_BUFFER_MIB: '0' }).config.memory.releaseBufferBytes, 0);
 });
 
