@@ -2,6 +2,7 @@
 // threadpool (so both cores work) and emits the results in input order. Memory stays at about
 // maxInFlight * (block + compressed block), whatever the input size.
 import { crc32 } from 'node:zlib';
+import type { Transform } from 'node:stream';
 import { freeNow } from '../../shared/gc-pacer.ts';
 
 export interface EncodeResult {
@@ -17,10 +18,27 @@ export interface BlockCodec {
   /** Which CRC the zip needs: the input's (deflate) or the written bytes' (a stored zstd frame). One CRC pass, not two. */
   crcOf: 'input' | 'output';
   /**
-   * Compresses one block; `final` marks the last (possibly empty) block. `prev` is the block before,
-   * valid only during the call: its buffer is reused afterwards, so copy any part you keep.
+   * Compresses one block into its output, in pieces (compressPieces); `final` marks the last
+   * (possibly empty) block. `prev` is the block before, valid only during the call: its buffer is
+   * reused afterwards, so copy any part you keep.
    */
-  compress(block: Buffer, final: boolean, prev: Buffer | undefined): Promise<Buffer>;
+  compress(block: Buffer, final: boolean, prev: Buffer | undefined): Promise<Buffer[]>;
+}
+
+/**
+ * Runs one block through a zlib engine (deflate, zstd) in the threadpool and hands back the output
+ * as the engine gave it. Node's one-call forms (zlib.deflateRaw, zlib.zstdCompress) concatenate
+ * the pieces: a zstd frame ends in a piece of its own (7 bytes, on end()), so that copied every
+ * frame, 369 MiB per GiB of the bench's core, all of it garbage the GC then had to free.
+ */
+export function compressPieces(engine: Transform, block: Buffer): Promise<Buffer[]> {
+  return new Promise((resolve, reject) => {
+    const pieces: Buffer[] = [];
+    engine.on('data', (b: Buffer) => pieces.push(b));
+    engine.once('error', reject);
+    engine.once('end', () => resolve(pieces));
+    engine.end(block);
+  });
 }
 
 export type Emit = (buf: Buffer) => Promise<void>;
@@ -51,7 +69,7 @@ export type Recycle = (chunk: Buffer) => void;
 
 export async function compressBlocks(input: Input, codec: BlockCodec, emit: Emit, signal: AbortSignal, recycle?: Recycle): Promise<EncodeResult> {
   const { blockSize, maxInFlight } = codec;
-  const inFlight: { input: Buffer; out: Promise<Buffer> }[] = [];
+  const inFlight: { input: Buffer; out: Promise<Buffer[]> }[] = [];
   const free: Buffer[] = []; // block buffers come back here, so a long input allocates a few only
   let crc = 0;
   let storedCrc = 0;
@@ -71,10 +89,11 @@ export async function compressBlocks(input: Input, codec: BlockCodec, emit: Emit
   const emitOldest = async (): Promise<void> => {
     const head = inFlight.shift();
     if (!head) return;
-    const out = await head.out;
-    storedBytes += out.length;
-    if (codec.crcOf === 'output') storedCrc = crc32(out, storedCrc);
-    await emit(out);
+    for (const out of await head.out) {
+      storedBytes += out.length;
+      if (codec.crcOf === 'output') storedCrc = crc32(out, storedCrc);
+      await emit(out);
+    }
     // `prev` is handed to the next block's compress(), which copies what it needs synchronously.
     if (head.input.length !== blockSize || head.input === prev) return;
     if (free.length < 2) free.push(head.input);
@@ -110,3 +129,5 @@ export async function compressBlocks(input: Input, codec: BlockCodec, emit: Emit
   }
   return { inputBytes, storedBytes, crc32: crc, storedCrc32: storedCrc };
 }
+
+export const byteLength = (pieces: readonly Buffer[]): number => pieces.reduce((n, b) => n + b.length, 0);

@@ -2,10 +2,8 @@
 // independent frames in the threadpool; concatenated frames are one valid zstd stream
 // (`zstd -d` decodes them all), and unlike one stream this keeps both cores busy.
 import zlib from 'node:zlib';
-import { promisify } from 'node:util';
-import { outputSizer, type BlockCodec } from './parallel-blocks.ts';
+import { byteLength, compressPieces, outputSizer, type BlockCodec } from './parallel-blocks.ts';
 
-const zstdCompress = promisify(zlib.zstdCompress);
 
 // 2 MiB frames: as fast as 4 MiB here, half the memory in flight, ratio within 0.1%.
 export const ZSTD_BLOCK_SIZE = 2 << 20;
@@ -20,9 +18,9 @@ export function zstdCodec(level: number, blockSize = ZSTD_BLOCK_SIZE, maxInFligh
     crcOf: 'output',
     compress(block, final) {
       // An empty last block needs no frame, unless the stream would otherwise have none at all.
-      if (final && block.length === 0 && frames > 0) return Promise.resolve(Buffer.alloc(0));
+      if (final && block.length === 0 && frames > 0) return Promise.resolve([]);
       frames++;
-      const out = zstdCompress(block, {
+      const engine = zlib.createZstdCompress({
         params: {
           [zlib.constants.ZSTD_c_compressionLevel]: level,
           [zlib.constants.ZSTD_c_checksumFlag]: 1, // zstd -d verifies each frame
@@ -31,7 +29,7 @@ export function zstdCodec(level: number, blockSize = ZSTD_BLOCK_SIZE, maxInFligh
         pledgedSrcSize: block.length,
         chunkSize: sizer.chunkSize(block.length, block.length + (block.length >> 7) + 1024),
       });
-      return out.then((b) => { sizer.seen(block.length, b.length); return b; });
+      return compressPieces(engine, block).then((out) => { sizer.seen(block.length, byteLength(out)); return out; });
     },
   };
 }
