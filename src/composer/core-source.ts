@@ -40,7 +40,7 @@ export interface CoreSource {
   drained: Promise<void>;
   /** Stops reading now: the core entry ends here. No-op once stdin is drained. */
   cut(reason: TruncatedReason): void;
-  /** The core entry ends here; the rest is read and observed but not stored. */
+  /** The core entry ends here; the rest (what a release file holds too) is read and observed but not stored. */
   drop(reason: TruncatedReason): void;
   /** A chunk of `stream` the consumer has copied: stdin may read into it again (see stdin-reader.ts). */
   recycle(chunk: Buffer): void;
@@ -132,6 +132,15 @@ export function coreSource(stdin: Readable, limit: bigint | undefined, onBytes: 
     stats.truncatedReason ??= reason; // the first reason is the one that cut the entry
   };
   const drop = (reason: TruncatedReason) => { mark(reason); dropping = true; };
+  /** What waits in the release file is not in the entry yet: a cut from outside takes it back too. */
+  const unbuffer = () => {
+    if (!file) return;
+    stats.bytes -= file.unread + afterBytes;
+    file.close();
+    file = undefined;
+    after.length = 0;
+    afterBytes = 0;
+  };
   const finish = () => {
     if (ended || endWanted) return;
     endWanted = true;
@@ -187,7 +196,9 @@ export function coreSource(stdin: Readable, limit: bigint | undefined, onBytes: 
       if (stats.drainedAt === undefined && !ended) stop(reason, true);
     },
     drop(reason) {
-      if (stats.drainedAt === undefined && !ended && !dropping) drop(reason);
+      if (ended || dropping) return;
+      drop(reason);
+      unbuffer(); // once drained too: the part limit's cut must hold however much was read ahead
     },
     recycle(chunk) {
       if (!fileBlocks.has(chunk)) { blocks.recycle?.(chunk); return; }

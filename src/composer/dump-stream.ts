@@ -28,11 +28,12 @@ const TAIL_RESERVE_BYTES = 16 << 20;
  * The zip size at which the core entry is cut so the zip still fits the store's part limit
  * (S3_MAX_PARTS, parts growing as the schedule says): decided as the zip grows, never at the last
  * part. A spooled zip is uploaded by the agent with the same schedule, so the limit holds for it
- * too; without S3 there is none.
+ * too; without S3 there is none. `heldBytes`: core read ahead in memory, which a cut cannot take
+ * back (a release file's can be).
  */
-export function zipCutBytes(config: Config): number {
+export function zipCutBytes(config: Config, heldBytes = 0): number {
   if (!config.s3.bucket) return Infinity;
-  return capacityBytes(config.partSchedule) - config.memory.blockBudgetBytes - TAIL_RESERVE_BYTES;
+  return capacityBytes(config.partSchedule) - config.memory.blockBudgetBytes - heldBytes - TAIL_RESERVE_BYTES;
 }
 
 export type Streamed =
@@ -125,7 +126,7 @@ export async function streamDump(ctx: CrashContext, config: Config, log: Logger,
   if (deadline.aborted) onDeadline();
   else deadline.addEventListener('abort', onDeadline, { once: true });
   const flow = pipeline(zip.output, sink.stream);
-  watchPartLimit(zip, core, zipCutBytes(config), log); // a second 'data' listener, once piped: it only counts
+  watchPartLimit(zip, core, zipCutBytes(config, releaseFile ? 0 : release), log); // a second 'data' listener, once piped: it only counts
   try {
     const [dumpInfo] = await Promise.all([writeZip(zip, ctx, core, config, log, triage), flow]);
     return { ok: true, result: await sink.done, dumpInfo };

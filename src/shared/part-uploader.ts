@@ -11,7 +11,7 @@ import type { Logger } from './log.ts';
 import { CdcError, describeError } from './errors.ts';
 import { partBytes, scheduleProblem, type PartSchedule } from './part-schedule.ts';
 import { partsInFlight } from './memory-plan.ts';
-import { freeNow } from './gc-pacer.ts';
+import { copied, freeNow } from './gc-pacer.ts';
 import type { UploadedPart } from './spool/names.ts';
 
 /**
@@ -102,12 +102,14 @@ export class PartUploader {
     this.#total += chunk.length;
     if (this.#failure) { this.#spill.push(chunk); return false; }
     let off = 0;
+    let viewed = false; // a part is a view of the chunk: its buffer must live on
     while (off < chunk.length) {
       const size = partBytes(this.#o.schedule, this.#next); // the part being filled
       let full: Buffer | null = null;
       if (this.#cur === null && chunk.length - off >= size) {
         full = chunk.subarray(off, off + size); // a whole part already: upload a view, no copy
         off += size;
+        viewed = true;
       } else {
         this.#cur ??= this.#allocPart(size);
         const n = chunk.copy(this.#cur, this.#curLen, off);
@@ -120,6 +122,7 @@ export class PartUploader {
       if (this.#failure) { this.#spill.push(full, chunk.subarray(off)); return false; }
       this.#send(full);
     }
+    if (!viewed) copied(chunk); // every byte is in our parts now
     return true;
   }
 

@@ -3,7 +3,7 @@
 // maxInFlight * (block + compressed block), whatever the input size.
 import { crc32 } from 'node:zlib';
 import type { Transform } from 'node:stream';
-import { freeNow } from '../../shared/gc-pacer.ts';
+import { freeNow, whenCopied } from '../../shared/gc-pacer.ts';
 
 export interface EncodeResult {
   inputBytes: number;
@@ -36,7 +36,7 @@ export function compressPieces(engine: Transform, block: Buffer): Promise<Buffer
     const pieces: Buffer[] = [];
     engine.on('data', (b: Buffer) => pieces.push(b));
     engine.once('error', reject);
-    engine.once('end', () => resolve(pieces));
+    engine.once('end', () => { whenCopied(pieces); resolve(pieces); });
     engine.end(block);
   });
 }

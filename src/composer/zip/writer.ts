@@ -43,7 +43,7 @@ function encode(codec: EntryCodec, level: number, input: Input, emit: Emit, sign
   switch (codec) {
     case 'deflate': return compressBlocks(input, deflateCodec(level, DEFLATE_BLOCK_SIZE, inFlight(DEFLATE_BLOCK_SIZE)), emit, signal, recycle);
     case 'zstd': return compressBlocks(input, zstdCodec(level, ZSTD_BLOCK_SIZE, inFlight(ZSTD_BLOCK_SIZE)), emit, signal, recycle);
-    case 'store': return storeStream(input, emit, signal);
+    case 'store': return storeStream(input, emit, signal, recycle);
     default: throw new TypeError(`zip: unknown codec ${String(codec)}`);
   }
 }
