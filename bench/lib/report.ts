@@ -127,7 +127,7 @@ export function renderReport(r: ReportInput): { markdown: string; verdicts: stri
     'Each row reads the core with `cat CORE |` into the pipeline (so `cat` is in every row\'s CPU; the ceiling row is that alone). ' +
     'MB/s = 10^6 bytes of core per second of wall time until the pipeline exits (for S3 rows: the object is complete). ' +
     'ratio = core bytes / output bytes. peak RSS: the composer\'s own (its DumpFinished line), else the largest process in the pipeline. ' +
-    'S3 server CPU s: CPU the RGW and OSD daemons used during the run (they share the 2 cores). disk written: bytes the whole process tree caused to be written to block devices (/proc io write_bytes). held ms: composer start to stdin drained.', '', main, '');
+    'S3 server CPU s: CPU the RGW and OSD daemons used during the run (they share the 2 cores). disk written: bytes the whole process tree caused to be written to block devices (/proc io write_bytes less cancelled_write_bytes: pages dirtied and dropped before writeback, like the composer\'s nameless release file, never reach the disk). held ms: composer start to stdin drained.', '', main, '');
   out.push('## Composer speed as a multiple of each baseline (same core, same run)', '', ratios, '');
   out.push('## Our zip and multipart writers vs the design\'s zip-stream + lib-storage (deflate-1, direct to S3)', '',
     'ours = composer direct deflate-1 (src/composer/zip/ with parallel deflate, src/shared/part-uploader.ts; default part size and upload concurrency). ' +

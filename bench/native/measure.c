@@ -1,9 +1,12 @@
 /* Runs `bash -c SCRIPT` and prints what it cost, for the whole process tree:
  *   {"wallS":..,"cpuS":..,"maxRssKiB":..,"writeBytes":..,"exit":..}
  * wait4() gives user+system CPU of the shell and every descendant it reaped, and the largest
- * peak RSS among them (a max, not a sum). write_bytes: the kernel adds a reaped child's I/O
+ * peak RSS among them (a max, not a sum). writeBytes: the kernel adds a reaped child's I/O
  * accounting to its parent's, so our own /proc/self/io grows by what the whole tree caused to be
- * written to block devices (page-cache writes to disk, not pipes or sockets). */
+ * written to block devices (page-cache writes to disk, not pipes or sockets). write_bytes counts a
+ * page when it is dirtied; cancelled_write_bytes counts the dirty pages dropped before writeback
+ * (a deleted file, the composer's nameless release file): the difference is what reached or will
+ * reach the disk. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,10 +19,13 @@
 static long long write_bytes(void) {
   FILE *f = fopen("/proc/self/io", "r");
   char line[128];
-  long long v = -1;
-  while (f && fgets(line, sizeof line, f)) if (sscanf(line, "write_bytes: %lld", &v) == 1) break;
+  long long v = -1, cancelled = 0, x;
+  while (f && fgets(line, sizeof line, f)) {
+    if (sscanf(line, "write_bytes: %lld", &x) == 1) v = x;
+    else if (sscanf(line, "cancelled_write_bytes: %lld", &x) == 1) cancelled = x;
+  }
   if (f) fclose(f);
-  return v;
+  return v < 0 ? v : v - cancelled;
 }
 
 int main(int argc, char **argv) {
