@@ -1,13 +1,17 @@
 // COMP_MEMORY_MIB, the one memory setting: the composer's buffers (parts held for S3, compression
 // blocks in flight) are derived from it, so a user sets one number instead of balancing several.
-// Node's own heap and code (about 50 MiB) come on top. COMP_PART_SIZE_MIB and
+// Node and the bundle (about 90 MiB of peak RSS, ~46 MiB of it the binary's shared code pages)
+// come on top. COMP_PART_SIZE_MIB and
 // COMP_UPLOAD_CONCURRENCY still work, as overrides of what is derived here.
 import { MAX_PART_BYTES, MIN_PART_BYTES } from './s3-limits.ts';
 import type { PartSchedule } from './part-schedule.ts';
 
 const MiB = 1024 * 1024;
 
-/** 64 MiB of buffers + Node's ~50 MiB stays under the 128 MiB peak RSS a composer may cost. */
+/**
+ * 64 MiB: a 211 GiB zip in 10,000 parts (README). Peak RSS on a 1 GiB core was 140-165 MiB at 64
+ * and 129-138 MiB at 32 (bench/ANALYSIS.md); 32 would halve the largest dump.
+ */
 export const DEFAULT_MEMORY_MIB = 64;
 export const DEFAULT_FIRST_PART_MIB = 8;
 export const DEFAULT_UPLOAD_CONCURRENCY = 4;
