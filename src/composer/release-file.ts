@@ -8,6 +8,7 @@
 // left behind by a composer that dies. Where it cannot be had (tmpfs, which is memory anyway; too
 // little free disk; a file system without O_TMPFILE), the buffer stays in memory.
 import fs from 'node:fs';
+import { availableBytes } from '../shared/spool-space.ts';
 
 /** Linux O_TMPFILE without O_DIRECTORY (the same on x86_64 and arm64; O_DIRECTORY is not). */
 const O_TMPFILE_BIT = 0o20000000;
@@ -33,7 +34,7 @@ export function openReleaseFile(dir: string, bytes: number, minFreeBytes: number
   try {
     const st = fs.statfsSync(dir);
     if (st.type === TMPFS_MAGIC || st.type === RAMFS_MAGIC) return undefined;
-    if (Number(st.bavail) * Number(st.bsize) - minFreeBytes < bytes) return undefined;
+    if (availableBytes(st) - minFreeBytes < bytes) return undefined;
     // O_NOFOLLOW: a CORE_DIR that is itself a symlink is refused (ELOOP), as for every spool file.
     fd = fs.openSync(dir, fs.constants.O_RDWR | fs.constants.O_DIRECTORY | O_TMPFILE_BIT | fs.constants.O_NOFOLLOW, 0o600);
   } catch {

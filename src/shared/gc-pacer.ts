@@ -44,8 +44,13 @@ export function gcPacer(everyBytes: number): (bytes: number) => void {
  * that nothing reads any more; anything else (a view into a larger buffer) is left to the GC.
  */
 export function freeNow(buf: Buffer): void {
-  const ab = buf.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
-  if (buf.byteOffset === 0 && ab.byteLength === buf.length && buf.length > 0 && typeof ab.transfer === 'function') ab.transfer(0);
+  if (buf.byteOffset === 0 && buf.buffer.byteLength === buf.length && buf.length > 0) detach(buf.buffer);
+}
+
+/** Frees an ArrayBuffer's memory now: transfer detaches it, and every view of it becomes empty. */
+function detach(ab: ArrayBufferLike): void {
+  const b = ab as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer; detached?: boolean };
+  if (typeof b.transfer === 'function' && !b.detached) b.transfer(0);
 }
 
 // Buffers handed on whose owner wants them back (stdin blocks, to read into again) or freed
@@ -62,11 +67,6 @@ export function whenCopied(pieces: readonly Buffer[], then?: () => void): void {
     if (e) e.views++;
     else uncopied.set(ab, { views: 1, then: then ?? (() => detach(ab)) });
   }
-}
-
-function detach(ab: ArrayBufferLike): void {
-  const b = ab as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer; detached?: boolean };
-  if (typeof b.transfer === 'function' && !b.detached) b.transfer(0);
 }
 
 /**

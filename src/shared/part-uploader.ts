@@ -12,6 +12,7 @@ import { CdcError, describeError } from './errors.ts';
 import { partBytes, scheduleProblem, type PartSchedule } from './part-schedule.ts';
 import { partsInFlight } from './memory-plan.ts';
 import { copied, freeNow } from './gc-pacer.ts';
+import { totalBytes } from './buffers.ts';
 import type { UploadedPart } from './spool/names.ts';
 
 /**
@@ -163,7 +164,7 @@ export class PartUploader {
     this.#held.clear(); this.#spill = []; this.#cur = null; this.#curLen = 0;
     const confirmedBytes = parts.reduce((n, p) => n + p.size, 0);
     return {
-      parts, confirmedBytes, buffers, bytes: buffers.reduce((n, b) => n + b.length, 0),
+      parts, confirmedBytes, buffers, bytes: totalBytes(buffers),
       error: this.#failure ?? new Error('no failure'),
     };
   }

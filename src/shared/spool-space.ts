@@ -32,6 +32,12 @@ export interface SpoolSpace {
 
 const LOCK_WAIT_MS = 10_000;
 
+/** Free bytes on a file system as statfs gives them. */
+export function availableBytes(st: { bavail: number | bigint; bsize: number | bigint }): number {
+  // bavail, not bfree: root may write into the reserved blocks, but they are the node's last resort.
+  return Number(st.bavail) * Number(st.bsize);
+}
+
 async function fileBytes(dir: string): Promise<Map<string, number>> {
   const sizes = new Map<string, number>();
   for (const n of await fs.readdir(dir).catch(() => [] as string[])) {
@@ -48,9 +54,7 @@ function liveReservations(dir: string): Array<{ file: string; bytes: number }> {
 
 /** The spool's use and headroom, counting what running composers have reserved (throws if `dir` is missing). */
 export async function checkSpoolSpace(dir: string, limits: SpoolLimits): Promise<SpoolSpace> {
-  const st = await fs.statfs(dir);
-  // bavail, not bfree: root may write into the reserved blocks, but they are the node's last resort.
-  const freeBytes = Number(st.bavail) * Number(st.bsize);
+  const freeBytes = availableBytes(await fs.statfs(dir));
   // Reservations first, files second. A composer renames its `.part` and only then releases, both
   // outside the lock: read in the other order, a file renamed after the listing and released
   // before the reservations were read counted nowhere (the 16-crash burst once spooled 151 MiB

@@ -5,6 +5,7 @@ import fs from 'node:fs/promises';
 import { CdcError } from '../../shared/errors.ts';
 import { commitFile, createExclusive, partFile } from '../../shared/spool/index.ts';
 import type { SpoolReservation } from '../../shared/spool-space.ts';
+import { totalBytes } from '../../shared/buffers.ts';
 
 /** Reservations grow in steps this large: few lock round trips, little space held idle. */
 const RESERVE_STEP = 16 * 1024 * 1024;
@@ -43,7 +44,7 @@ export class SpoolFile {
   async write(chunks: readonly Buffer[]): Promise<void> {
     if (this.#state !== 'open' || !this.#fh) throw new Error(`${this.partPath} is not open`);
     let todo = chunks.filter((c) => c.length > 0);
-    const size = todo.reduce((n, c) => n + c.length, 0);
+    const size = totalBytes(todo);
     const needed = this.#bytes + size;
     if (needed > this.#space.bytes) {
       try {

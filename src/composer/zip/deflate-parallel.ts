@@ -3,7 +3,8 @@
 // concatenation is one valid deflate stream. Each block is primed with the previous block's last
 // 32 KiB as dictionary, so matches across block borders are kept and the ratio barely drops.
 import zlib from 'node:zlib';
-import { byteLength, compressPieces, outputSizer, type BlockCodec } from './parallel-blocks.ts';
+import { compressPieces, outputSizer, type BlockCodec } from './parallel-blocks.ts';
+import { totalBytes } from '../../shared/buffers.ts';
 
 const WINDOW = 32 * 1024;
 
@@ -17,16 +18,17 @@ export function deflateCodec(level: number, blockSize = DEFLATE_BLOCK_SIZE, maxI
     maxInFlight,
     crcOf: 'input',
     compress(block, final, prev) {
+      const flush = final ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH;
       const opts: zlib.ZlibOptions = {
         level,
         // The block's one write flushes too: with the default (no flush) end() flushed in a second
         // step, so 70% of the blocks came out in two pieces (see compressPieces).
-        flush: final ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH,
-        finishFlush: final ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH,
+        flush,
+        finishFlush: flush,
         chunkSize: sizer.chunkSize(block.length, block.length + (block.length >> 4) + 1024),
       };
       if (prev && prev.length > 0) opts.dictionary = Buffer.from(prev.subarray(Math.max(0, prev.length - WINDOW)));
-      return compressPieces(zlib.createDeflateRaw(opts), block).then((out) => { sizer.seen(block.length, byteLength(out)); return out; });
+      return compressPieces(zlib.createDeflateRaw(opts), block).then((out) => { sizer.seen(block.length, totalBytes(out)); return out; });
     },
   };
 }

@@ -129,5 +129,3 @@ export async function compressBlocks(input: Input, codec: BlockCodec, emit: Emit
   }
   return { inputBytes, storedBytes, crc32: crc, storedCrc32: storedCrc };
 }
-
-export const byteLength = (pieces: readonly Buffer[]): number => pieces.reduce((n, b) => n + b.length, 0);
