@@ -171,8 +171,8 @@ function rateLimit(r: ConfigReader): { count: number; windowSec: number } | unde
 // S3 upload stream sustains (~5 Gbit/s), so more threads would only take cores from the node's
 // workloads (and from the crashed pod's restart); a node with fewer cores gets as many as it has.
 export const DEFAULT_THREADS = 4;
-// COMP_NODE_MEMORY_MIB: 1 GiB by default, for all composers on the node together: six at the
-// default COMP_MEMORY_MIB (96 MiB floor + 64 each) or eight lean ones (96 + 32). A 16-crash burst without it
+// COMP_NODE_MEMORY_MIB: 1 GiB by default, for all composers on the node together: eight at the
+// default COMP_MEMORY_MIB (96 MiB floor + 32 each; lean ones cost the same, on one thread). A 16-crash burst without it
 // cost 1,538 MiB at 32 MiB cores and would cost ~3 GiB at large ones.
 export const DEFAULT_NODE_MEMORY_MIB = 1024;
 // COMP_NODE_WAIT_MS: a crashed process waiting for room is held that long at most; past it the
@@ -181,7 +181,7 @@ export const DEFAULT_NODE_WAIT_MS = 30_000;
 // COMP_NICE: 10 by default, so the node's workloads win any contention for the CPU.
 export const DEFAULT_NICE = 10;
 
-function memoryPlan(r: ConfigReader): MemoryPlan {
+function memoryPlan(r: ConfigReader, stored: boolean): MemoryPlan {
   const memoryMiB = r.int('COMP_MEMORY_MIB', DEFAULT_MEMORY_MIB, 16, 64 * 1024);
   const maxParts = r.int('S3_MAX_PARTS', MAX_PARTS, 2, MAX_PARTS);
   // The older knobs, when set, override what the memory setting derives.
@@ -193,6 +193,7 @@ function memoryPlan(r: ConfigReader): MemoryPlan {
     // core released at pipe speed only when the buffer holds it all (README: "Releasing the
     // crashed process").
     releaseBufferMiB: given('COMP_RELEASE_BUFFER_MIB', 0, 0, 64 * 1024),
+    stored,
   });
 }
 
@@ -222,7 +223,7 @@ export function loadConfig(rawEnv: Env): LoadedConfig {
   const codec: Codec = compression ? r.oneOf('COMP_CODEC', CODECS, 'deflate') : 'store';
   const { region, endpoint } = regionAndEndpoint(r);
   const eventDir = r.string('EVENT_DIR', `${hostDir}/events`);
-  const memory = memoryPlan(r);
+  const memory = memoryPlan(r, codec === 'store');
   const maxCore = r.int('COMP_MAX_CORE_MIB', 0, 0, 64 * 1024 * 1024);
   const config: Config = {
     logLevel: r.oneOf('COMP_LOG_LEVEL', LOG_LEVELS, 'warn'),

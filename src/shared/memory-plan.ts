@@ -9,10 +9,11 @@ import type { PartSchedule } from './part-schedule.ts';
 const MiB = 1024 * 1024;
 
 /**
- * 64 MiB: a 211 GiB zip in 10,000 parts (README). Peak RSS on a 1 GiB core was 140-165 MiB at 64
- * and 129-138 MiB at 32 (bench/ANALYSIS.md); 32 would halve the largest dump.
+ * 32 MiB: peak RSS 119-125 MiB on the bench's 1 GiB cores for every codec (64: 123-149 MiB), with
+ * the store and deflate targets still met; a 113 GiB zip in 10,000 parts (148 GiB stored: no
+ * compression blocks), README "Large cores". 64 doubles that for 25-30 MiB more RSS.
  */
-export const DEFAULT_MEMORY_MIB = 64;
+export const DEFAULT_MEMORY_MIB = 32;
 export const DEFAULT_FIRST_PART_MIB = 8;
 export const DEFAULT_UPLOAD_CONCURRENCY = 4;
 /** COMP_RELEASE_BUFFER_MIB's default: on disk (release-file.ts), so not taken from COMP_MEMORY_MIB. */
@@ -40,10 +41,12 @@ export interface MemoryOverrides {
   readonly partSizeMiB?: number | undefined;
   readonly uploadConcurrency?: number | undefined;
   readonly releaseBufferMiB?: number | undefined;
+  /** COMP_COMPRESSION=false: no compression blocks, so all of the memory goes to parts. */
+  readonly stored?: boolean | undefined;
 }
 
 /**
- * A quarter of the memory for compression blocks, the rest for parts. The largest part is half the
+ * A quarter of the memory for compression blocks (none when stored), the rest for parts. The largest part is half the
  * part budget (one uploading while the next fills); parts double from the first up to it. The
  * release buffer is apart from the setting (see MemoryPlan).
  */
@@ -51,7 +54,7 @@ export function planMemory(memoryMiB: number, maxParts: number, o: MemoryOverrid
   const memoryBytes = memoryMiB * MiB;
   const releaseBufferBytes = (o.releaseBufferMiB ?? DEFAULT_RELEASE_BUFFER_MIB) * MiB;
   const rest = memoryBytes;
-  const blockBudgetBytes = Math.max(4 * MiB, Math.floor(rest / 4));
+  const blockBudgetBytes = o.stored ? 0 : Math.max(4 * MiB, Math.floor(rest / 4));
   const uploadConcurrency = o.uploadConcurrency ?? DEFAULT_UPLOAD_CONCURRENCY;
   let partBudgetBytes = Math.max(2 * MIN_PART_BYTES, rest - blockBudgetBytes);
   const firstBytes = o.partSizeMiB !== undefined

@@ -149,7 +149,7 @@ const ARGS = ['-c=18446744073709551615', '-e=app', '-p=1', '-s=6', '-t=170000000
 t.test('the composer: lean when only a lean lease fits, over after the wait, and its dump whole either way', async (t) => {
   const b = await createTestBucket('node-budget');
   t.teardown(() => b.destroy());
-  const c = installComposer({ ...b.env, COMP_NODE_MEMORY_MIB: String(2 * FLOOR_MIB + 64), COMP_NODE_WAIT_MS: '300', COMP_LOG_LEVEL: 'info' });
+  const c = installComposer({ ...b.env, COMP_MEMORY_MIB: '64', COMP_NODE_MEMORY_MIB: String(2 * FLOOR_MIB + 64), COMP_NODE_WAIT_MS: '300', COMP_LOG_LEVEL: 'info' });
   t.teardown(() => c.remove());
   const dir = path.join(c.dir, BUDGET_DIR);
   const other = holder(t, dir, 20); // leaves 140 MiB: room for a lean composer (96 + 32), not a full one (96 + 64)
@@ -176,7 +176,7 @@ t.test('composers started together share the budget: never more than it at once,
   const b = await createTestBucket('node-budget-burst');
   t.teardown(() => b.destroy());
   const budget = 2 * (FLOOR_MIB + 64); // two full composers, no room for a third, not even lean
-  const c = installComposer({ ...b.env, COMP_NODE_MEMORY_MIB: String(budget), COMP_LOG_LEVEL: 'info' });
+  const c = installComposer({ ...b.env, COMP_MEMORY_MIB: '64', COMP_NODE_MEMORY_MIB: String(budget), COMP_LOG_LEVEL: 'info' });
   t.teardown(() => c.remove());
   const dir = path.join(c.dir, BUDGET_DIR);
   const core = await collect(mixedData(48 << 20));

@@ -1,7 +1,7 @@
 // The part schedule and the memory plan: pure arithmetic, checked from 1 byte to S3's 5 TiB.
 import t, { type Test } from 'tap';
 import { capacityBytes, fixedSchedule, partBytes, partsFor, scheduleProblem, type PartSchedule } from '../../src/shared/part-schedule.ts';
-import { blocksInFlight, DEFAULT_RELEASE_BUFFER_MIB, partsInFlight, planMemory, releaseInMemory } from '../../src/shared/memory-plan.ts';
+import { blocksInFlight, DEFAULT_MEMORY_MIB, DEFAULT_RELEASE_BUFFER_MIB, partsInFlight, planMemory, releaseInMemory } from '../../src/shared/memory-plan.ts';
 import { MAX_OBJECT_BYTES, MAX_PART_BYTES, MIN_PART_BYTES } from '../../src/shared/s3-limits.ts';
 import { parseManifest } from '../../src/shared/spool/manifest.ts';
 import { loadConfig } from '../../src/shared/config.ts';
@@ -63,13 +63,17 @@ t.test('parts grow: small dumps cost small parts, 5 TiB fits in 10,000 parts wit
   t.ok(partsFor(s, MAX_OBJECT_BYTES) <= 10_000);
   // The default memory setting: the 78 GiB ceiling of fixed 8 MiB parts is gone.
   const d = loadConfig({}).config.partSchedule;
-  t.same(d, { firstBytes: 8 * MiB, maxBytes: 24 * MiB, maxParts: 10_000 });
-  t.ok(capacityBytes(d) > 200 * GiB, `default capacity ${(capacityBytes(d) / GiB).toFixed(1)} GiB`);
+  t.same(d, { firstBytes: 8 * MiB, maxBytes: 12 * MiB, maxParts: 10_000 });
+  t.ok(capacityBytes(d) > 100 * GiB, `default capacity ${(capacityBytes(d) / GiB).toFixed(1)} GiB`);
+  // Stored (no compression): no blocks, so all of the memory holds parts, and bigger ones.
+  const stored = loadConfig({ COMP_COMPRESSION: 'false' }).config;
+  t.same([stored.memory.blockBudgetBytes, stored.memory.partBudgetBytes, stored.partSchedule.maxBytes], [0, 32 * MiB, 16 * MiB]);
+  t.ok(capacityBytes(stored.partSchedule) > capacityBytes(d), 'a stored dump may be larger');
   t.equal(capacityBytes(fixedSchedule(8 * MiB)), 10_000 * 8 * MiB, 'fixed parts: the old ceiling');
 });
 
 t.test('S3_MAX_PARTS and the older knobs', async (t) => {
-  const swift = loadConfig({ S3_MAX_PARTS: '1000' }).config;
+  const swift = loadConfig({ S3_MAX_PARTS: '1000', COMP_MEMORY_MIB: '64' }).config;
   t.equal(swift.partSchedule.maxParts, 1000);
   t.equal(partBytes(swift.partSchedule, 101), 16 * MiB, 'doubling every tenth of the limit');
   const old = loadConfig({ COMP_PART_SIZE_MIB: '16', COMP_UPLOAD_CONCURRENCY: '6' }).config;
@@ -84,9 +88,9 @@ t.test('S3_MAX_PARTS and the older knobs', async (t) => {
   const rel = loadConfig({ COMP_MEMORY_MIB: '128', COMP_RELEASE_BUFFER_MIB: '64' }).config.memory;
   t.same({ release: rel.releaseBufferBytes, blocks: rel.blockBudgetBytes, parts: rel.partBudgetBytes }, { release: 64 * MiB, blocks: 32 * MiB, parts: 96 * MiB });
   const big = loadConfig({ COMP_RELEASE_BUFFER_MIB: '1000' }).config.memory;
-  t.same([big.releaseBufferBytes, releaseInMemory(big)], [1000 * MiB, 64 * MiB]);
+  t.same([big.releaseBufferBytes, releaseInMemory(big)], [1000 * MiB, DEFAULT_MEMORY_MIB * MiB]);
   const dflt = loadConfig({}).config.memory;
-  t.same([dflt.releaseBufferBytes, releaseInMemory(dflt)], [DEFAULT_RELEASE_BUFFER_MIB * MiB, 64 * MiB]);
+  t.same([dflt.releaseBufferBytes, releaseInMemory(dflt)], [DEFAULT_RELEASE_BUFFER_MIB * MiB, DEFAULT_MEMORY_MIB * MiB]);
   t.equal(loadConfig({ COMP_RELEASE_BUFFER_MIB: '0' }).config.memory.releaseBufferBytes, 0);
 });
 
