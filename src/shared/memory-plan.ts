@@ -41,14 +41,14 @@ export interface MemoryOverrides {
   readonly partSizeMiB?: number | undefined;
   readonly uploadConcurrency?: number | undefined;
   readonly releaseBufferMiB?: number | undefined;
-  /** COMP_COMPRESSION=false: no compression blocks, so all of the memory goes to parts. */
+  /** The core is stored (COMP_CODEC=store or COMP_COMPRESSION=false): no compression blocks, so all of the memory goes to parts. */
   readonly stored?: boolean | undefined;
 }
 
 /**
- * A quarter of the memory for compression blocks (none when stored), the rest for parts. The largest part is half the
- * part budget (one uploading while the next fills); parts double from the first up to it. The
- * release buffer is apart from the setting (see MemoryPlan).
+ * A quarter of the memory for compression blocks (none when the core is stored), the rest for
+ * parts. The largest part is half the part budget (one uploading while the next fills); parts
+ * double from the first up to it. The release buffer is apart from the setting (see MemoryPlan).
  */
 export function planMemory(memoryMiB: number, maxParts: number, o: MemoryOverrides = {}): MemoryPlan {
   const memoryBytes = memoryMiB * MiB;

@@ -8,8 +8,9 @@
 // with glibc's malloc tuned and V8's young generation small, because the kernel starts the helper
 // with an environment we cannot set: glibc's sliding mmap threshold and per-thread arenas kept
 // 10-20 MiB of freed compression buffers resident on a 1 GiB core, and a 1 MiB semi-space took
-// another 1-7 MiB off peak RSS at the same speed (bench, 2026-12-02). The exec costs ~20 ms of
-// startup before stdin is read.
+// another 1-7 MiB off peak RSS at the same speed (bench, 2026-12-02). The exec costs a second
+// Node start-up (~20 ms here) before stdin is read; a 64 MiB core was held +100 ms beyond a plain
+// drain with it. If execve fails, the bundle loads in this process, untuned.
 // The self-test (host-checks.ts): a crash of a process named SELFTEST_PREFIX + the nonce in
 // HOST_DIR/.selftest-request proves the kernel can run this file from the host's view; the
 // launcher then writes .selftest-result (runtime and host glibc versions) instead of a dump.
@@ -38,8 +39,9 @@ export function launcherScript(hostDir: string): string {
     '  const glibc = process.report.getReport().header.glibcVersionRuntime;',
     `  fs.writeFileSync(${q(SELFTEST_RESULT)}, JSON.stringify({ nonce: st, node: process.version, glibc }));`,
     `} else if (!process.env.${REEXEC_MARK} && typeof process.execve === "function") {`,
-    `  const env = { ...process.env, ${REEXEC_MARK}: "1", ${Object.entries(MALLOC_ENV).map(([k, v]) => `${k}: process.env.${k} ?? ${JSON.stringify(v)}`).join(', ')} };`,
-    `  try { process.execve(process.execPath, [process.execPath, ${V8_FLAGS.map((f) => JSON.stringify(f)).join(', ')}, ${q('cdc')}, ...process.argv.slice(2)], env); } catch {}`,
+    // Our malloc settings are defaults: one the environment already has wins.
+    `  const env = { ...${JSON.stringify(MALLOC_ENV)}, ...process.env, ${REEXEC_MARK}: "1" };`,
+    `  try { process.execve(process.execPath, [process.execPath, ...${JSON.stringify(V8_FLAGS)}, ${q('cdc')}, ...process.argv.slice(2)], env); } catch {}`,
     '}',
     `if (!selfTest) {`,
     `  m.enableCompileCache?.(${cache});`,
