@@ -38,13 +38,21 @@ export function availableBytes(st: { bavail: number | bigint; bsize: number | bi
   return Number(st.bavail) * Number(st.bsize);
 }
 
-async function fileBytes(dir: string): Promise<Map<string, number>> {
+/**
+ * The size of each regular file by name, and the bytes they use together. A file is counted once
+ * per inode: a commit links `.part` to its final name before it unlinks the `.part`, and for that
+ * moment one file has two names.
+ */
+async function fileBytes(dir: string): Promise<{ sizes: Map<string, number>; usedBytes: number }> {
   const sizes = new Map<string, number>();
+  const inodes = new Map<number, number>();
   for (const n of await fs.readdir(dir).catch(() => [] as string[])) {
     const s = await fs.lstat(path.join(dir, n)).catch(() => undefined);
-    if (s?.isFile()) sizes.set(n, s.size);
+    if (!s?.isFile()) continue;
+    sizes.set(n, s.size);
+    inodes.set(s.ino, s.size);
   }
-  return sizes;
+  return { sizes, usedBytes: [...inodes.values()].reduce((a, b) => a + b, 0) };
 }
 
 /** The live reservations ({ file, bytes }); those of dead composers are removed. */
@@ -60,8 +68,7 @@ export async function checkSpoolSpace(dir: string, limits: SpoolLimits): Promise
   // before the reservations were read counted nowhere (the 16-crash burst once spooled 151 MiB
   // under a 128 MiB cap). In this order a rename in between is counted twice at worst.
   const reserved = liveReservations(dir);
-  const sizes = await fileBytes(dir);
-  const usedBytes = [...sizes.values()].reduce((a, b) => a + b, 0);
+  const { sizes, usedBytes } = await fileBytes(dir);
   const promised = reserved.reduce((n, r) => n + Math.max(0, r.bytes - (sizes.get(r.file) ?? 0)), 0);
   const headroomBytes = Math.max(0, Math.min(limits.maxBytes - usedBytes - promised, freeBytes - limits.minFreeBytes - promised));
   let reason: string | undefined;

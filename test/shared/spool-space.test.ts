@@ -20,6 +20,15 @@ t.test('sums the spool files and applies the cap and the free-space floor', asyn
   await t.rejects(checkSpoolSpace(path.join(dir, 'missing'), { maxBytes: 1, minFreeBytes: 0 }), { code: 'ENOENT' });
 });
 
+t.test('a file under two names (a commit between link and unlink) is counted once', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdc-space-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  fs.writeFileSync(path.join(dir, 'a.zip.part'), Buffer.alloc(1000));
+  fs.linkSync(path.join(dir, 'a.zip.part'), path.join(dir, 'a.zip'));
+  fs.writeFileSync(path.join(dir, 'b.zip'), Buffer.alloc(300));
+  t.match(await checkSpoolSpace(dir, { maxBytes: 2000, minFreeBytes: 0 }), { ok: true, usedBytes: 1300, headroomBytes: 700 });
+});
+
 t.test('reservations: 16 writers at once never pass the cap together; a dead writer holds nothing', async (t) => {
   const { SpoolReservation } = await import('../../src/shared/spool-space.ts');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdc-space-'));

@@ -103,14 +103,17 @@ export async function peakWhile(done: Promise<unknown>, probe: () => number, eve
   return Math.max(peak, probe());
 }
 
-/** Bytes of the regular files directly in `dir` (the spool's use). */
+/**
+ * Bytes of the regular files directly in `dir` (the spool's use on disk): each inode once, since a
+ * commit gives the file its final name before it drops the `.part` name.
+ */
 export function dirBytes(dir: string): number {
-  let n = 0;
+  const inodes = new Map<number, number>();
   for (const f of fs.readdirSync(dir)) {
     try {
       const s = fs.lstatSync(path.join(dir, f));
-      if (s.isFile()) n += s.size;
+      if (s.isFile()) inodes.set(s.ino, s.size);
     } catch { /* gone meanwhile */ }
   }
-  return n;
+  return [...inodes.values()].reduce((a, b) => a + b, 0);
 }
