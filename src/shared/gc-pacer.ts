@@ -21,20 +21,30 @@ function loadGc(): GcFn | undefined {
   return gc;
 }
 
+/** Bytes between young-generation collections: a few MiB, so the backlog stays small. */
+export const GC_EVERY_BYTES = 8 << 20;
+
+/**
+ * Every this many young collections, a full one (started, then finished in steps between tasks).
+ * What survives a young collection (each part's S3 request and its promises, ~48 KiB) piles up in
+ * the old generation until V8 decides to collect it: a stored 4 GiB core grew from 118 to 146 MiB
+ * of peak RSS that way, and stays at 123-125 MiB with a full collection every 256 MiB.
+ */
+const MAJOR_EVERY = 32;
+
 /**
  * Returns a counter to call with each chunk's size; collects every `everyBytes`. The gc function
  * (a new V8 context, a few ms) is made only when first needed: small cores never pay for it.
  */
-/** Bytes between young-generation collections: a few MiB, so the backlog stays small. */
-export const GC_EVERY_BYTES = 8 << 20;
-
 export function gcPacer(everyBytes: number): (bytes: number) => void {
   let since = 0;
+  let collections = 0;
   return (bytes) => {
     since += bytes;
     if (since < everyBytes) return;
     since = 0;
-    loadGc()?.({ type: 'minor' });
+    collections++;
+    loadGc()?.(collections % MAJOR_EVERY === 0 ? { type: 'major', execution: 'async' } : { type: 'minor' });
   };
 }
 
