@@ -11,7 +11,7 @@ import { ensureCore, corePath, type CoreClass, type CoreFile } from './lib/cores
 import { openS3, type BenchS3 } from './lib/s3.ts';
 import { describeMachine, loadAvg } from './lib/machine.ts';
 import { profileComposer, type ProfileSummary } from './lib/profile.ts';
-import { renderReport } from './lib/report.ts';
+import { renderReport, TARGET_IDS } from './lib/report.ts';
 import type { Cell } from './lib/stats.ts';
 import { RESULTS, WORK, ROOT } from './lib/paths.ts';
 import type { Scenario } from './lib/types.ts';
@@ -41,6 +41,10 @@ import { openBenchAzure, type BenchAzure } from './lib/azure.ts';
 const ALL: Scenario[] = [cat, gzip, pigz, zstd, gzipRclone, pigzRclone, rclone, design, cdcStore, cdcDeflate, cdcDeflateNoTriage, cdcZstd, cdcSpool,
   cdcDeflateOneCore, cdcDeflateTwoCores, cdcEarly64, cdcEarly256, rcloneAzure, cdcAzureStore, cdcAzureDeflate];
 const GiB = 2 ** 30;
+/** From this core size up, only the rows the speed targets compare are run: a round of every row would take over half an hour. */
+const LARGE_MIB = 16384;
+/** Cores up to this size stay cached in /tmp/cdc-bench/cores for the next run. */
+const KEEP_CORES_UP_TO_MIB = 4096;
 
 const log = (s: string) => console.log(s);
 
@@ -107,16 +111,25 @@ async function main(): Promise<void> {
     // Time kept back for the kernel-hold scenario and the profiles after the size loop.
     const reserveMs = (wantHold ? opts.holdCrashes * 8_000 * HOLD_FILL_MIBS.length : 0)
       + (wantCurve ? opts.holdCrashes * 4_000 * CURVE_FILL_MIBS.length * CURVE_BUFFER_MIBS.length : 0) + (wantBurst ? 90_000 : 0) + (opts.profile ? 60_000 : 0);
-    let prev: { size: number; perRunMs: number } | undefined;
-    for (const wanted of opts.sizesMiB) for (const coreClass of opts.classes) {
+    // Time per MiB of core of each scenario, from the last size measured: the budget's estimate.
+    const msPerMiB = new Map<string, number>();
+    let estimatedAtMiB = 0;
+    const pairs = opts.sizesMiB.flatMap((wanted) => opts.classes.map((coreClass) => ({ wanted, coreClass })));
+    const chosen = (mib: number) => (mib >= LARGE_MIB ? scenarios.filter((sc) => TARGET_IDS.has(sc.id)) : scenarios);
+    const roundMs = (mib: number) => chosen(mib).reduce((n, sc) => n + (msPerMiB.get(sc.id) ?? 0) * mib, 0);
+    for (const [i, { wanted, coreClass }] of pairs.entries()) {
       const size = fitSize(wanted, notes, coreClass);
       if (size === undefined) continue;
       const core = await ensureCore(tools, size, log, coreClass);
+      const sizeScenarios = chosen(size);
+      if (sizeScenarios.length < scenarios.length) notes.push(`${size} MiB ${coreClass} core: only the rows the speed targets compare (${sizeScenarios.map((sc) => sc.id).join(', ')})`);
       let runs = opts.runs;
-      if (prev) {
-        // Scale the last size's measured time per round to this size; cut rounds to fit the budget.
-        const perRunMs = (prev.perRunMs * size) / prev.size;
-        const fit = Math.floor((deadline - Date.now() - reserveMs) / perRunMs);
+      if (msPerMiB.size > 0) {
+        // Every later core gets one round before this one gets more than one. Times measured on
+        // small cores are mostly start-up, so they are not scaled to reserve for the big ones.
+        const later = estimatedAtMiB >= 1024 ? pairs.slice(i + 1).reduce((n, p) => n + roundMs(p.wanted), 0) : 0;
+        const perRunMs = roundMs(size);
+        const fit = Math.max(Math.min(1, Math.floor((deadline - Date.now() - reserveMs) / perRunMs)), Math.floor((deadline - Date.now() - reserveMs - later) / perRunMs));
         if (fit < runs) {
           if (fit < 1) {
             notes.push(`${size} MiB ${coreClass} core skipped: one round would take ~${(perRunMs / 60_000).toFixed(1)} min, over the ${opts.budgetMin} min budget`);
@@ -126,11 +139,12 @@ async function main(): Promise<void> {
           runs = fit;
         }
       }
-      const sizeCells = scenarios.map((scenario) => ({ sizeMiB: size, coreClass, coreBytes: core.bytes, scenario, samples: [] }) as Cell);
+      const sizeCells = sizeScenarios.map((scenario) => ({ sizeMiB: size, coreClass, coreBytes: core.bytes, scenario, samples: [] }) as Cell);
       cells.push(...sizeCells);
-      const t0 = Date.now();
+      const spent = new Map<string, number>();
       for (let round = 0; round < runs; round++) {
         for (const cell of sizeCells) {
+          const t0 = Date.now();
           try {
             const server0 = cell.scenario.usesS3 ? s3.serverCpuS() : undefined;
             const sample = await cell.scenario.run({ core, s3, azure: openAzure, tools, log });
@@ -144,10 +158,16 @@ async function main(): Promise<void> {
           }
           if (cell.scenario.usesS3) await s3.clear();
           if (cell.scenario.usesAzure) await (await openAzure()).clear();
+          spent.set(cell.scenario.id, (spent.get(cell.scenario.id) ?? 0) + Date.now() - t0);
         }
       }
-      // The mixed core is the slower class: its time per round is the budget's estimate.
-      if (coreClass === 'mixed' || !prev) prev = { size, perRunMs: (Date.now() - t0) / runs };
+      // The mixed core is the slower class: its times are the budget's estimate.
+      if (coreClass === 'mixed' || msPerMiB.size === 0) {
+        for (const [id, ms] of spent) msPerMiB.set(id, ms / runs / size);
+        estimatedAtMiB = size;
+      }
+      // A core above 4 GiB is not kept: the next one (and its stored copy in the RGW) needs the disk.
+      if (size > KEEP_CORES_UP_TO_MIB) fs.rmSync(core.path, { force: true });
     }
     if (wantHold) {
       for (const fill of HOLD_FILL_MIBS) {

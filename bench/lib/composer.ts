@@ -12,13 +12,14 @@ import type { RunContext, Sample, Scenario } from './types.ts';
 const RLIM_INFINITY = '18446744073709551615'; // what the kernel prints for %c when unlimited
 
 /** `store`: S3 (the bench's RGW) or Azure (its Azurite, lib/azure.ts); `prefix`: a command the
- * composer runs under, e.g. `taskset -c 0` (the scaling rows). */
-export function composerScenario(id: string, title: string, env: Record<string, string>, mode: 'direct' | 'spool', o: { store?: 's3' | 'azure'; prefix?: string } = {}): Scenario {
+ * composer runs under, e.g. `taskset -c 0` (the scaling rows); `tunedMemory`: see Scenario. */
+export function composerScenario(id: string, title: string, env: Record<string, string>, mode: 'direct' | 'spool', o: { store?: 's3' | 'azure'; prefix?: string; tunedMemory?: string } = {}): Scenario {
   const store = o.store ?? 's3';
   const prefix = o.prefix ?? '';
   let inst: InstalledComposer | undefined;
   return {
     id, title, group: 'composer', usesS3: mode === 'direct' && store === 's3', usesAzure: store === 'azure',
+    ...(o.tunedMemory ? { tunedMemory: o.tunedMemory } : {}),
     async run(ctx: RunContext): Promise<Sample> {
       const storeEnv = store === 'azure'
         ? (await ctx.azure()).env()

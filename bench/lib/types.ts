@@ -30,6 +30,8 @@ export interface Scenario {
   usesS3: boolean;
   /** Writes into the bench's Azurite container (cleared after each run). */
   usesAzure?: boolean;
+  /** The memory setting this row changes from its default, said plainly: its RSS is not judged. */
+  tunedMemory?: string;
   run(ctx: RunContext): Promise<Sample>;
   dispose?(): void;
 }

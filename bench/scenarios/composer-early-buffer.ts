@@ -4,5 +4,6 @@
 import { composerScenario } from '../lib/composer.ts';
 
 const env = (mib: number) => ({ COMP_CODEC: 'deflate', COMP_COMPRESSION_LEVEL: '1', COMP_EARLY_BUFFER_MIB: String(mib) });
-export const cdcEarly64 = composerScenario('cdc-deflate-1-early64', 'composer direct deflate-1, early buffer 64 MiB', env(64), 'direct');
-export const cdcEarly256 = composerScenario('cdc-deflate-1-early256', 'composer direct deflate-1, early buffer 256 MiB', env(256), 'direct');
+const tuned = (mib: number) => ({ tunedMemory: `COMP_EARLY_BUFFER_MIB=${mib} (zip bytes held in memory)` });
+export const cdcEarly64 = composerScenario('cdc-deflate-1-early64', 'composer direct deflate-1, early buffer 64 MiB', env(64), 'direct', tuned(64));
+export const cdcEarly256 = composerScenario('cdc-deflate-1-early256', 'composer direct deflate-1, early buffer 256 MiB', env(256), 'direct', tuned(256));
