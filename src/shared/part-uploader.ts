@@ -112,7 +112,11 @@ export class PartUploader {
         off += size;
         viewed = true;
       } else {
-        this.#cur ??= this.#allocPart(size);
+        if (this.#cur === null) {
+          await this.#waitForBytes(size);
+          if (this.#failure) { this.#spill.push(chunk.subarray(off)); return false; }
+          this.#cur = this.#allocPart(size);
+        }
         const n = chunk.copy(this.#cur, this.#curLen, off);
         this.#curLen += n;
         off += n;
@@ -198,12 +202,28 @@ export class PartUploader {
 
   #wakeUp(): void { const w = this.#wake; this.#wake = null; w?.(); }
 
+  #budget(): number {
+    return this.#o.budgetBytes ?? this.#o.schedule.firstBytes * (this.#o.concurrency + 1);
+  }
+
+  #sleep(): Promise<void> {
+    return new Promise<void>((resolve) => { this.#wake = resolve; });
+  }
+
+  /** Before a part is sent: fewer parts in flight as parts grow. */
   async #waitForRoom(size: number): Promise<void> {
-    const o = this.#o;
-    const room = partsInFlight(o.budgetBytes ?? o.schedule.firstBytes * (o.concurrency + 1), size, o.concurrency);
-    while (!this.#failure && this.#held.size >= room) {
-      await new Promise<void>((resolve) => { this.#wake = resolve; });
-    }
+    const room = partsInFlight(this.#budget(), size, this.#o.concurrency);
+    while (!this.#failure && this.#held.size >= room) await this.#sleep();
+  }
+
+  /**
+   * Before a part buffer is allocated: what is held and the new buffer stay within the budget.
+   * Only the first part of a larger size waits here (three 8 MiB parts held and a 16 MiB buffer
+   * were 40 MiB of a 32 MiB budget); one part held beside the one filling is always allowed.
+   */
+  async #waitForBytes(size: number): Promise<void> {
+    const budget = Math.max(this.#budget(), 2 * size);
+    while (!this.#failure && this.#held.size > 0 && totalBytes([...this.#held.values()]) + size > budget) await this.#sleep();
   }
 
   async #settle(): Promise<void> {

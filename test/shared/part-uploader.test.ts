@@ -87,6 +87,29 @@ for (const concurrency of [1, 3]) {
   });
 }
 
+t.test('a larger part buffer waits until the smaller parts held leave room for it in the budget', async (t) => {
+  // The store here is a sender whose answers the test gives: the wait is on our side, not S3's.
+  const pending: Array<() => void> = [];
+  const send = (n: number) => new Promise<string>((resolve) => { pending.push(() => resolve(`"etag-${n}"`)); });
+  // maxParts 30: parts 1-3 are 5 MiB, then 10 MiB; 20 MiB of budget holds three 5 MiB parts.
+  const u = new PartUploader({ send, schedule: { firstBytes: 5 * MiB, maxBytes: 10 * MiB, maxParts: 30 }, concurrency: 4, budgetBytes: 20 * MiB, log });
+  const mib = Buffer.alloc(MiB, 7);
+  for (let i = 0; i < 15; i++) t.ok(await u.write(mib), `MiB ${i + 1} taken`);
+  t.equal(pending.length, 3, 'three 5 MiB parts in flight, unanswered');
+  let taken = false;
+  const next = u.write(mib).then((ok) => { taken = ok; });
+  await new Promise((r) => setTimeout(r, 50));
+  t.notOk(taken, '15 MiB held + a 10 MiB buffer would pass the 20 MiB budget: the write waits');
+  pending.shift()!();
+  await next;
+  t.ok(taken, 'one part answered: 10 + 10 MiB fit, the write goes on');
+  const answering = setInterval(() => { while (pending.length > 0) pending.shift()!(); }, 5);
+  t.teardown(() => clearInterval(answering));
+  for (let i = 0; i < 9; i++) await u.write(mib);
+  t.ok(await u.flush());
+  t.same(u.parts().map((p) => p.size / MiB), [5, 5, 5, 10]);
+});
+
 t.test('parts grow as the schedule says, within the memory budget; past S3_MAX_PARTS is a coded failure', async (t) => {
   const b = await createTestBucket('mpu');
   t.teardown(() => b.destroy());
