@@ -43,6 +43,8 @@ const ALL: Scenario[] = [cat, gzip, pigz, zstd, gzipRclone, pigzRclone, rclone, 
 const GiB = 2 ** 30;
 /** From this core size up, only the rows the speed targets compare are run: a round of every row would take over half an hour. */
 const LARGE_MIB = 16384;
+/** Times per MiB from smaller cores are mostly start-up: they are not scaled up to reserve time for later cores. */
+const ESTIMATE_FROM_MIB = 1024;
 /** Cores up to this size stay cached in /tmp/cdc-bench/cores for the next run. */
 const KEEP_CORES_UP_TO_MIB = 4096;
 
@@ -125,11 +127,11 @@ async function main(): Promise<void> {
       if (sizeScenarios.length < scenarios.length) notes.push(`${size} MiB ${coreClass} core: only the rows the speed targets compare (${sizeScenarios.map((sc) => sc.id).join(', ')})`);
       let runs = opts.runs;
       if (msPerMiB.size > 0) {
-        // Every later core gets one round before this one gets more than one. Times measured on
-        // small cores are mostly start-up, so they are not scaled to reserve for the big ones.
-        const later = estimatedAtMiB >= 1024 ? pairs.slice(i + 1).reduce((n, p) => n + roundMs(p.wanted), 0) : 0;
+        // One round if it fits at all; more only from what one round of every later core leaves.
+        const later = estimatedAtMiB >= ESTIMATE_FROM_MIB ? pairs.slice(i + 1).reduce((n, p) => n + roundMs(p.wanted), 0) : 0;
         const perRunMs = roundMs(size);
-        const fit = Math.max(Math.min(1, Math.floor((deadline - Date.now() - reserveMs) / perRunMs)), Math.floor((deadline - Date.now() - reserveMs - later) / perRunMs));
+        const left = deadline - Date.now() - reserveMs;
+        const fit = Math.max(Math.min(1, Math.floor(left / perRunMs)), Math.floor((left - later) / perRunMs));
         if (fit < runs) {
           if (fit < 1) {
             notes.push(`${size} MiB ${coreClass} core skipped: one round would take ~${(perRunMs / 60_000).toFixed(1)} min, over the ${opts.budgetMin} min budget`);

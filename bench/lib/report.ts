@@ -99,9 +99,10 @@ export function renderReport(r: ReportInput): { markdown: string; verdicts: stri
         const b = st(k, peer);
         return { k, a, b, x: a && b ? a.mbps / b.mbps : NaN };
       };
-      const judged = mine.filter((k) => k.sizeMiB >= JUDGED_FROM_MIB).map(at).filter((j) => Number.isFinite(j.x));
+      const measured = mine.map(at).filter((j) => Number.isFinite(j.x));
+      const judged = measured.filter((j) => j.k.sizeMiB >= JUDGED_FROM_MIB);
       const shown = (j: ReturnType<typeof at>) => `${fmt(j.a!.mbps)} vs ${fmt(j.b!.mbps)} MB/s = ${fmt(j.x, 2)}x at ${sizeName(j.k.sizeMiB)} (${j.a!.runs} run(s))`;
-      const others = mine.filter((k) => k.sizeMiB < JUDGED_FROM_MIB).map(at).filter((j) => Number.isFinite(j.x)).map((j) => `${fmt(j.x, 2)}x at ${sizeName(j.k.sizeMiB)}`);
+      const others = measured.filter((j) => j.k.sizeMiB < JUDGED_FROM_MIB).map((j) => `${fmt(j.x, 2)}x at ${sizeName(j.k.sizeMiB)}`);
       judge(`${name}${coreClass === 'mixed' ? '' : `, ${coreClass} core`}`, judged.length ? judged.every((j) => j.x >= want) : undefined,
         `want >= ${want}x at every size from ${sizeName(JUDGED_FROM_MIB)}: ${judged.map(shown).join('; ') || 'none measured'}${others.length ? `; not judged: ${others.join(', ')}` : ''}`);
     }

@@ -218,8 +218,9 @@ export class PartUploader {
 
   /**
    * Before a part buffer is allocated: what is held and the new buffer stay within the budget.
-   * Only the first part of a larger size waits here (three 8 MiB parts held and a 16 MiB buffer
-   * were 40 MiB of a 32 MiB budget); one part held beside the one filling is always allowed.
+   * Only the first part of a larger size waits here (without it, three 8 MiB parts held and a new
+   * 16 MiB buffer could make 40 MiB of a 32 MiB budget); one part held beside the one filling is
+   * always allowed.
    */
   async #waitForBytes(size: number): Promise<void> {
     const budget = Math.max(this.#budget(), 2 * size);
