@@ -1,6 +1,7 @@
 // The built composer run as the kernel runs it (empty env, cwd /, no stdout), fed a core on stdin:
 // each sink, each codec, RLIMIT_CORE, hostile input, a bad .env, an unwritable directory, COMP_TIMEOUT.
 import t from 'tap';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createTestBucket } from '../helpers/s3.ts';
 import { installComposer } from '../helpers/composer-install.ts';
@@ -191,4 +192,19 @@ t.test('core event files (COMP_CORE_EVENTS) carry the original fields', async (t
   t.equal(event.signal, '11');
   t.equal(event.uuid, files[0]!.replace(/-event\.json$/, ''));
   t.same(event.image_list, []);
+});
+
+t.test('a core on a real pipe (as the kernel gives it): the pipe is widened to 1 MiB, the core stored whole', async (t) => {
+  const b = await createTestBucket('proc-pipe');
+  t.teardown(() => b.destroy());
+  const c = installComposer({ ...b.env, COMP_CODEC: 'store' });
+  t.teardown(() => c.remove());
+  const file = saveTemp(core);
+  execFileSync('sh', ['-c', 'cat "$0" | env -i "$@"', file, c.launcher, ...ARGS], { stdio: 'ignore' });
+  t.equal(c.log().find((l) => l.event === 'CrashReceived')?.pipeBytes, 1 << 20, 'CrashReceived says the pipe holds 1 MiB');
+  const keys = await b.keys();
+  t.equal(keys.length, 1);
+  const zip = saveTemp(await b.get(keys[0]!));
+  t.match(unzipTest(zip), /No errors detected/);
+  t.ok(zipEntry(zip, keys[0]!.replace(/\.zip$/, '.core')).equals(core), 'core round-trips');
 });
