@@ -8,9 +8,9 @@ import type { KernelArgs } from './args.ts';
 import { gatherCrash } from './crash-context.ts';
 import type { DumpInfo } from './dump-info.ts';
 import { recordDump } from './dump-record.ts';
-import { streamDump } from './dump-stream.ts';
+import { openCore, streamDump } from './dump-stream.ts';
 import { checkRate } from './rate-limit.ts';
-import { dumpTriage } from './triage/dump-triage.ts';
+import { dumpTriage, earlyTriage } from './triage/dump-triage.ts';
 import type { SinkResult } from './sinks/index.ts';
 
 export interface ComposeInput {
@@ -40,17 +40,21 @@ const OUTCOME: Record<SinkResult['kind'], ComposeOutcome> = { s3: 'stored', spoo
 
 export async function compose(input: ComposeInput): Promise<ComposeResult> {
   const { args, config, log, stdin, deadline, signal } = input;
+  // Triage and the core's read-ahead first: they start reading only once gatherCrash awaits the
+  // container runtime, after its /proc facts (read while the kernel still holds the process).
+  const early = earlyTriage(args, config);
+  const opened = openCore(config, args, early, stdin);
   const gathered = await gatherCrash(args, config, log, input.startedAt);
   if (gathered.skip) {
-    stdin.destroy(); // the kernel stops writing and releases the crashed process at once
+    opened.core.stream.destroy(); // the kernel stops writing and releases the crashed process at once
     log.info({ event: 'DumpSkipped', code: gathered.skip.code }, gathered.skip.reason);
     return { outcome: 'skipped', name: undefined, problem: { code: gathered.skip.code, detail: gathered.skip.reason } };
   }
   const { ctx } = gathered;
   const rate = await checkRate(ctx, config, log);
   if (rate && !rate.full) log.info({ event: 'DumpRateLimited', code: 'CDC_RATE_LIMITED', fullBefore: rate.fullBefore }, 'over COMP_RATE_LIMIT: the zip holds no core');
-  const triage = dumpTriage(ctx, config, log, rate);
-  const streamed = await streamDump(ctx, config, log, stdin, deadline, signal, triage);
+  const triage = dumpTriage(early, ctx, config, log, rate);
+  const streamed = await streamDump(ctx, config, log, stdin, opened, deadline, signal, triage);
   if (!streamed.ok) return { outcome: signal.aborted ? 'aborted' : 'failed', name: ctx.name, problem: streamed.problem };
   await recordDump(ctx, streamed.result, streamed.dumpInfo, config, log, triage.summary(), rate?.full === false);
   // Kept, but cut short or finished in a hurry: still reported with its code.

@@ -1,7 +1,8 @@
-// The crash context: everything known about one crash before a byte of the core is read, gathered
-// once and frozen. dump-info, the zip's metadata entries, the agent record and the core event file
-// are all made from it. Gathering needs the crashed process, so it runs while the kernel still
-// holds it: with core_pipe_limit=0 /proc/<pid> is gone as soon as the core has been read.
+// The crash context: everything known about one crash apart from its core, gathered once and
+// frozen. dump-info, the zip's metadata entries, the agent record and the core event file are all
+// made from it. /proc needs the crashed process, so it is read first, synchronously, before a byte
+// of the core (with core_pipe_limit=0 /proc/<pid> is gone as soon as the core has been read); the
+// container runtime is asked next, while the core is already being read (dump-stream.ts openCore).
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { Config } from '../shared/config.ts';

@@ -15,6 +15,10 @@ import { coreEntryName, dumpInfoEntry, metadataEntries, procEntries } from './en
 import { GC_EVERY_BYTES, gcPacer } from '../shared/gc-pacer.ts';
 import { openSink, type SinkResult } from './sinks/index.ts';
 import type { DumpTriage } from './triage/dump-triage.ts';
+import type { Triage } from './triage/index.ts';
+import type { KernelArgs } from './args.ts';
+import { widenPipe } from './pipe-size.ts';
+import { READ_BLOCK_BYTES } from './stdin-reader.ts';
 import { deferSink } from './sinks/deferred.ts';
 import { createZipWriter, type ZipWriter } from './zip/index.ts';
 import { capacityBytes } from '../shared/part-schedule.ts';
@@ -42,7 +46,8 @@ export type Streamed =
 
 const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
 
-async function writeZip(zip: ZipWriter, ctx: CrashContext, core: CoreSource, config: Config, log: Logger, triage: DumpTriage): Promise<DumpInfo> {
+async function writeZip(zip: ZipWriter, ctx: CrashContext, opened: OpenedCore, config: Config, log: Logger, triage: DumpTriage): Promise<DumpInfo> {
+  const { core } = opened;
   const mtime = ctx.crashedAt;
   for (const e of [...metadataEntries(ctx.name, ctx.meta), ...procEntries(ctx.name, ctx.proc)]) await zip.addBuffer(e.name, e.data, { ...METADATA, mtime });
   const entryName = coreEntryName(ctx.name, config.codec);
@@ -51,7 +56,7 @@ async function writeZip(zip: ZipWriter, ctx: CrashContext, core: CoreSource, con
     ? await drainCore(core) // over COMP_RATE_LIMIT: read at pipe speed, observed by triage, not stored
     : await zip.addStream(entryName, core.stream, { codec: config.codec, level: config.compressionLevel, mtime, recycle: (c) => core.recycle(c) });
   const heldMs = Math.round((core.stats.drainedAt ?? performance.now()) - ctx.startedAt);
-  log.info({ event: 'CoreDrained', bytes: core.stats.bytes, seenBytes: core.stats.seenBytes, truncated: core.stats.truncated, reason: core.stats.truncatedReason, heldMs }, 'core read from the kernel');
+  log.info({ event: 'CoreDrained', bytes: core.stats.bytes, seenBytes: core.stats.seenBytes, truncated: core.stats.truncated, reason: core.stats.truncatedReason, heldMs, pipeBytes: opened.pipeBytes() }, 'core read from the kernel');
   const crash = await triage.entry();
   // The core's own program headers say how long it must be: a core cut short by the kernel (a
   // killed dump, a full pipe buffer lost) is stored, but never as if it were whole.
@@ -90,21 +95,52 @@ async function drainCore(core: CoreSource): Promise<{ storedBytes: number; crc32
   return { storedBytes: 0, crc32: 0 };
 }
 
+/** The core as read from stdin, opened before the crash context is complete (see openCore). */
+export interface OpenedCore {
+  readonly core: CoreSource;
+  /** Core bytes the release buffer may hold in memory (none when it is a file on disk). */
+  readonly heldInMemory: number;
+  /** The stdin pipe's size once widened (pipe-size.ts); undefined before, or where it could not be. */
+  pipeBytes(): number | undefined;
+}
+
+/**
+ * Starts reading the core: into the release buffer at pipe speed, watched by triage. Called before
+ * the container runtime is asked about the crash, so a slow CRI answer no longer holds the crashed
+ * process (a cold lookup against containerd took ~54 ms here, and up to 3 x COMP_CRI_TIMEOUT_MS
+ * when it does not answer). Nothing is read before the caller's next await, so /proc facts read
+ * synchronously until then still see the process. A core the rate limit later leaves out is then
+ * drained (what the buffer took is read back and dropped); one not to be dumped at all is destroyed.
+ * SPOOL_MAX_BYTES=0 asks for nothing on disk: the buffer then stays in memory. The file costs a
+ * statfs and an open (~30 us measured) before the first read.
+ */
+export function openCore(config: Config, args: KernelArgs, triage: Triage | undefined, stdin: Readable): OpenedCore {
+  const wanted = config.memory.releaseBufferBytes;
+  const releaseFile = wanted > 0 && config.spoolMaxBytes > 0 ? openReleaseFile(config.coreDir, wanted, config.spoolMinFreeBytes) : undefined;
+  const release = releaseFile ? wanted : Math.min(wanted, releaseInMemory(config.memory));
+  // The pipe grows only once triage is past the notes (the modules they name are open): a larger
+  // pipe lets the kernel finish a small core, and free the process, sooner.
+  let widened = false;
+  let pipeBytes: number | undefined;
+  const observe = (chunk: Buffer) => {
+    triage?.observe(chunk);
+    if (widened || !(triage?.pastNotes() ?? true)) return;
+    widened = true;
+    pipeBytes = widenPipe(0, READ_BLOCK_BYTES);
+  };
+  const core = coreSource(stdin, config.ignoreRlimit ? undefined : args.rlimitCore, gcPacer(GC_EVERY_BYTES), observe, config.maxCoreBytes, release, () => triage?.coreSize(), releaseFile);
+  return { core, heldInMemory: releaseFile ? 0 : release, pipeBytes: () => pipeBytes };
+}
+
 /**
  * Streams the dump. Never throws. When `deadline` (COMP_TIMEOUT) fires, the dump is finished, not
  * thrown away: the core is cut where it is, and the sink puts what the store has not confirmed on
  * disk. `signal` (the last resort, well after the deadline) tears every stage down.
  */
-export async function streamDump(ctx: CrashContext, config: Config, log: Logger, stdin: Readable, deadline: AbortSignal, signal: AbortSignal, triage: DumpTriage): Promise<Streamed> {
+export async function streamDump(ctx: CrashContext, config: Config, log: Logger, stdin: Readable, opened: OpenedCore, deadline: AbortSignal, signal: AbortSignal, triage: DumpTriage): Promise<Streamed> {
   // The core flows first; the sink (SDK load + CreateMultipartUpload, or the spool file) opens
   // once the core is read or COMP_EARLY_BUFFER_MIB of zip is waiting (see sinks/deferred.ts).
-  // SPOOL_MAX_BYTES=0 asks for nothing on disk: the buffer then stays in memory. A core left out
-  // (over COMP_RATE_LIMIT) is drained as it is read: nothing to buffer.
-  // The file costs a statfs and an open (~30 us measured) before the first read.
-  const wanted = triage.coreless ? 0 : config.memory.releaseBufferBytes;
-  const releaseFile = wanted > 0 && config.spoolMaxBytes > 0 ? openReleaseFile(config.coreDir, wanted, config.spoolMinFreeBytes) : undefined;
-  const release = releaseFile ? wanted : Math.min(wanted, releaseInMemory(config.memory));
-  const core = coreSource(stdin, config.ignoreRlimit ? undefined : ctx.args.rlimitCore, gcPacer(GC_EVERY_BYTES), triage.observe, config.maxCoreBytes, release, triage.coreSize, releaseFile);
+  const { core } = opened;
   const sink = deferSink(() => openSink({ config, name: ctx.name, log, metadata: triage.metadata }), config.earlyBufferBytes, core.drained);
   const zip = createZipWriter({ threads: config.threads, blockBudgetBytes: config.memory.blockBudgetBytes });
 
@@ -127,9 +163,9 @@ export async function streamDump(ctx: CrashContext, config: Config, log: Logger,
   if (deadline.aborted) onDeadline();
   else deadline.addEventListener('abort', onDeadline, { once: true });
   const flow = pipeline(zip.output, sink.stream);
-  watchPartLimit(zip, core, zipCutBytes(config, releaseFile ? 0 : release), log); // a second 'data' listener, once piped: it only counts
+  watchPartLimit(zip, core, zipCutBytes(config, opened.heldInMemory), log); // a second 'data' listener, once piped: it only counts
   try {
-    const [dumpInfo] = await Promise.all([writeZip(zip, ctx, core, config, log, triage), flow]);
+    const [dumpInfo] = await Promise.all([writeZip(zip, ctx, opened, config, log, triage), flow]);
     return { ok: true, result: await sink.done, dumpInfo };
   } catch (e) {
     const err = teardown(e);

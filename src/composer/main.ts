@@ -12,8 +12,7 @@ import { CdcError, describeError, formatProblem, problem, type Problem } from '.
 import { readRegularTextSync } from '../shared/spool/index.ts';
 import { applyNice, compressionThreads, sizeThreadPool, usableCores } from './threads.ts';
 import { BUDGET_DIR, takeLease, type Lease } from './node-budget.ts';
-import { openStdin, READ_BLOCK_BYTES } from './stdin-reader.ts';
-import { widenPipe } from './pipe-size.ts';
+import { openStdin } from './stdin-reader.ts';
 
 // Times are taken from process start (performance.now() counts from it): bootstrap and bundle
 // load are part of how long a crashed process is held.
@@ -57,8 +56,6 @@ function nodeLease(home: string, c: Config): Lease {
 }
 
 async function main(): Promise<number> {
-  // First, while the kernel is already writing: a 1 MiB pipe (pipe-size.ts).
-  const pipeBytes = widenPipe(0, READ_BLOCK_BYTES);
   const home = homeDir();
   const args = parseKernelArgs(process.argv.slice(2));
   const envFile = readEnvFile(path.join(home, '.env'));
@@ -77,7 +74,7 @@ async function main(): Promise<number> {
   const log = fileLogger(process.env.COMP_LOG_FILE ?? path.join(home, 'composer.log'), config.logLevel, config.logMaxBytes);
   const always = log.child({}, { level: 'info' });
   // First line: a one-line summary of the crash, before any other work.
-  always.info({ event: 'CrashReceived', loadedMs: Math.round(performance.now()), pid: args.pid, globalPid: args.globalPid, exe: args.exeName, signal: args.signal, uid: args.uid, rlimit: args.rlimitCoreRaw, pipeBytes }, 'crash received');
+  always.info({ event: 'CrashReceived', loadedMs: Math.round(performance.now()), pid: args.pid, globalPid: args.globalPid, exe: args.exeName, signal: args.signal, uid: args.uid, rlimit: args.rlimitCoreRaw }, 'crash received');
   for (const p of [...envFile.problems, ...warnings, ...args.problems]) log.warn({ event: 'ConfigProblem', code: p.code }, formatProblem(p));
   log.info({ event: 'NodeBudget', mode: lease.mode, memoryMiB: lease.memoryMiB, threads: lease.threads, waitedMs: lease.waitedMs, holders: lease.holders }, `node budget: ${lease.mode}`);
   if (lease.mode === 'over') log.warn({ event: 'NodeBudgetFull', code: 'CDC_NODE_BUDGET_FULL', waitedMs: lease.waitedMs, holders: lease.holders }, `node budget (COMP_NODE_MEMORY_MIB=${config.nodeBudget.memoryMiB}) still taken after ${lease.waitedMs} ms: going on lean`);

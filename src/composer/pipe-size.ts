@@ -5,6 +5,8 @@
 // against 2.6-2.7 s. Node has no fcntl(2), so F_SETPIPE_SZ goes through node:ffi (Node 26.1+,
 // experimental) to libc's fcntl in the process image. Anything missing (no node:ffi, not a pipe,
 // over /proc/sys/fs/pipe-max-size) leaves the pipe as it was: a slower read, never a lost dump.
+// Only once the crashed process is needed no more (dump-stream.ts openCore): a larger pipe lets
+// the kernel finish a small core and free the process at once.
 
 const F_SETPIPE_SZ = 1031;
 

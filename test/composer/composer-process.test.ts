@@ -201,7 +201,7 @@ t.test('a core on a real pipe (as the kernel gives it): the pipe is widened to 1
   t.teardown(() => c.remove());
   const file = saveTemp(core);
   execFileSync('sh', ['-c', 'cat "$0" | env -i "$@"', file, c.launcher, ...ARGS], { stdio: 'ignore' });
-  t.equal(c.log().find((l) => l.event === 'CrashReceived')?.pipeBytes, 1 << 20, 'CrashReceived says the pipe holds 1 MiB');
+  t.equal(c.log().find((l) => l.event === 'CoreDrained')?.pipeBytes, 1 << 20, 'CoreDrained says the pipe held 1 MiB');
   const keys = await b.keys();
   t.equal(keys.length, 1);
   const zip = saveTemp(await b.get(keys[0]!));

@@ -186,6 +186,11 @@ export class CoreReader {
     this.want(capture(h.phoff, n * PHDR_BYTES, (t) => this.programHeaders(t)));
   }
 
+  /** True once the notes are read (their hook has run) or never will be: the reader wants nothing more of the process. */
+  get pastNotes(): boolean {
+    return this.stopped || this.notes !== undefined;
+  }
+
   /** The core's size as its program headers give it, once they have streamed by (the first KiB). */
   get sizeFromHeaders(): number | undefined {
     return this.phdrsRead ? this.expected : undefined;

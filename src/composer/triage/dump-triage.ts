@@ -3,6 +3,7 @@
 // that dump-info, the agent record and the logs carry.
 import type { Config } from '../../shared/config.ts';
 import type { Logger } from '../../shared/log.ts';
+import type { KernelArgs } from '../args.ts';
 import type { CrashContext } from '../crash-context.ts';
 import { crashJsonEntry, type ZipEntry } from '../entries.ts';
 import { objectMetadata } from '../object-metadata.ts';
@@ -34,10 +35,15 @@ export interface DumpTriage {
   summary(): CrashSummary | undefined;
 }
 
-export function dumpTriage(ctx: CrashContext, config: Config, log: Logger, rate: RateState | undefined): DumpTriage {
-  const triage: Triage | undefined = config.triage
-    ? startTriage({ pid: ctx.args.globalPid ?? ctx.args.pid, exeName: ctx.args.exeName })
-    : undefined;
+/**
+ * Triage from the kernel's arguments alone, so it watches the core from its first byte, which may
+ * come before the crash context is complete (the runtime lookup); undefined with COMP_TRIAGE=false.
+ */
+export function earlyTriage(args: KernelArgs, config: Config): Triage | undefined {
+  return config.triage ? startTriage({ pid: args.globalPid ?? args.pid, exeName: args.exeName }) : undefined;
+}
+
+export function dumpTriage(triage: Triage | undefined, ctx: CrashContext, config: Config, log: Logger, rate: RateState | undefined): DumpTriage {
   let summary: CrashSummary | undefined;
   return {
     observe: triage?.observe,

@@ -25,6 +25,8 @@ export interface Triage {
   readonly observe: (chunk: Buffer) => void;
   /** The core's size from its program headers, once read (see CoreReader.sizeFromHeaders). */
   coreSize(): number | undefined;
+  /** Triage needs the crashed process no more: its notes are read and the modules they name opened (or never will be). */
+  pastNotes(): boolean;
   early(): Early;
   finish(): Promise<TriageResult>;
 }
@@ -52,6 +54,7 @@ export function startTriage(opts: { pid: number | undefined; exeName: string | u
   return {
     observe: (chunk) => reader.observe(chunk),
     coreSize: () => reader.sizeFromHeaders,
+    pastNotes: () => reader.pastNotes,
     early: () => ({ signal, fingerprint: atStack?.fingerprint }),
     finish() {
       result ??= (async () => {
