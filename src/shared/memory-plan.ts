@@ -10,8 +10,8 @@ const MiB = 1024 * 1024;
 
 /**
  * 32 MiB: peak RSS 119-125 MiB on the bench's 1 GiB cores for every codec (64: 123-149 MiB), with
- * the store and deflate targets still met; a 113 GiB zip in 10,000 parts (148 GiB stored: no
- * compression blocks), README "Large cores". 64 doubles that for 25-30 MiB more RSS.
+ * the store and deflate targets still met; a 113 GiB zip in 10,000 parts, stored or not, README
+ * "Large cores". 64 doubles that for 25-30 MiB more RSS.
  */
 export const DEFAULT_MEMORY_MIB = 32;
 export const DEFAULT_FIRST_PART_MIB = 8;
@@ -47,14 +47,16 @@ export interface MemoryOverrides {
 
 /**
  * A quarter of the memory for compression blocks (none when the core is stored), the rest for
- * parts. The largest part is half the part budget (one uploading while the next fills); parts
- * double from the first up to it. The release buffer is apart from the setting (see MemoryPlan).
+ * parts. The largest part is half of three quarters of the memory, whatever the codec (one
+ * uploading while the next fills); parts double from the first up to it. The release buffer is
+ * apart from the setting (see MemoryPlan).
  */
 export function planMemory(memoryMiB: number, maxParts: number, o: MemoryOverrides = {}): MemoryPlan {
   const memoryBytes = memoryMiB * MiB;
   const releaseBufferBytes = (o.releaseBufferMiB ?? DEFAULT_RELEASE_BUFFER_MIB) * MiB;
   const rest = memoryBytes;
-  const blockBudgetBytes = o.stored ? 0 : Math.max(4 * MiB, Math.floor(rest / 4));
+  const blockShare = Math.max(4 * MiB, Math.floor(rest / 4));
+  const blockBudgetBytes = o.stored ? 0 : blockShare;
   const uploadConcurrency = o.uploadConcurrency ?? DEFAULT_UPLOAD_CONCURRENCY;
   let partBudgetBytes = Math.max(2 * MIN_PART_BYTES, rest - blockBudgetBytes);
   const firstBytes = o.partSizeMiB !== undefined
@@ -62,7 +64,11 @@ export function planMemory(memoryMiB: number, maxParts: number, o: MemoryOverrid
     : Math.max(MIN_PART_BYTES, Math.min(DEFAULT_FIRST_PART_MIB * MiB, Math.floor(partBudgetBytes / 2 / MiB) * MiB));
   // An explicit part size and concurrency are honoured even where they exceed the budget.
   if (o.partSizeMiB !== undefined && o.uploadConcurrency !== undefined) partBudgetBytes = Math.max(partBudgetBytes, firstBytes * (uploadConcurrency + 1));
-  const maxBytes = Math.min(MAX_PART_BYTES, Math.max(firstBytes, Math.floor(partBudgetBytes / 2 / MiB) * MiB));
+  // Parts grow to half of what parts hold beside compression blocks, for a stored core too: its
+  // extra quarter buys parts in flight, not larger parts. At 16 MiB both part buffers stayed
+  // resident, one uploading and one filling: a stored core peaked at 133-136 MiB RSS, 126 at 8 MiB.
+  const sizingBytes = o.stored ? Math.min(partBudgetBytes, Math.max(2 * MIN_PART_BYTES, rest - blockShare)) : partBudgetBytes;
+  const maxBytes = Math.min(MAX_PART_BYTES, Math.max(firstBytes, Math.floor(sizingBytes / 2 / MiB) * MiB));
   return { memoryBytes, releaseBufferBytes, partBudgetBytes, blockBudgetBytes, schedule: { firstBytes, maxBytes, maxParts }, uploadConcurrency };
 }
 
