@@ -17,8 +17,7 @@ import { openSink, type SinkResult } from './sinks/index.ts';
 import type { DumpTriage } from './triage/dump-triage.ts';
 import type { Triage } from './triage/index.ts';
 import type { KernelArgs } from './args.ts';
-import { widenPipe } from './pipe-size.ts';
-import { READ_BLOCK_BYTES } from './stdin-reader.ts';
+import type { BlockStdin } from './stdin-reader.ts';
 import { deferSink } from './sinks/deferred.ts';
 import { createZipWriter, type ZipWriter } from './zip/index.ts';
 import { capacityBytes } from '../shared/part-schedule.ts';
@@ -119,14 +118,16 @@ export function openCore(config: Config, args: KernelArgs, triage: Triage | unde
   const releaseFile = wanted > 0 && config.spoolMaxBytes > 0 ? openReleaseFile(config.coreDir, wanted, config.spoolMinFreeBytes) : undefined;
   const release = releaseFile ? wanted : Math.min(wanted, releaseInMemory(config.memory));
   // The pipe grows only once triage is past the notes (the modules they name are open): a larger
-  // pipe lets the kernel finish a small core, and free the process, sooner.
-  let widened = false;
+  // pipe lets the kernel finish a small core, and free the process, sooner. A file or tty on stdin
+  // (process.stdin, no widen) is left as it is.
+  const widen = (stdin as Readable & Partial<BlockStdin>).widen;
+  let widened = widen === undefined;
   let pipeBytes: number | undefined;
   const observe = (chunk: Buffer) => {
     triage?.observe(chunk);
     if (widened || !(triage?.pastNotes() ?? true)) return;
     widened = true;
-    pipeBytes = widenPipe(0, READ_BLOCK_BYTES);
+    pipeBytes = widen!();
   };
   const core = coreSource(stdin, config.ignoreRlimit ? undefined : args.rlimitCore, gcPacer(GC_EVERY_BYTES), observe, config.maxCoreBytes, release, () => triage?.coreSize(), releaseFile);
   return { core, heldInMemory: releaseFile ? 0 : release, pipeBytes: () => pipeBytes };

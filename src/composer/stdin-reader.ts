@@ -10,6 +10,7 @@
 import net from 'node:net';
 import { Readable } from 'node:stream';
 import { freeNow } from '../shared/gc-pacer.ts';
+import { widenPipe } from './pipe-size.ts';
 
 export const READ_BLOCK_BYTES = 1 << 20;
 /** Blocks kept for reuse; more come back only as a release buffer drains, and are freed at once. */
@@ -20,6 +21,8 @@ export interface BlockStdin extends Readable {
   recycle(buf: Buffer): void;
   /** Bytes read but not yet pushed (a block being filled): for a cut, so no read byte is lost. */
   takePending(): Buffer | undefined;
+  /** Grows the pipe to one block (pipe-size.ts); the size it got, or undefined where it cannot. */
+  widen(): number | undefined;
 }
 
 /** fd 0 as a BlockStdin when it is a pipe or socket; otherwise (a file, a tty) process.stdin. */
@@ -79,6 +82,7 @@ export function blockStdin(fd: number): BlockStdin {
     if (!ended && free.length < FREE_BLOCKS) free.push(buf);
     else freeNow(buf); // a drained release buffer is given back as it drains, not at the next GC
   };
+  out.widen = () => widenPipe(fd, READ_BLOCK_BYTES);
   out.takePending = () => {
     if (fill === sent) return undefined;
     const rest = cur.subarray(sent, fill);

@@ -56,9 +56,10 @@ export function planMemory(memoryMiB: number, maxParts: number, o: MemoryOverrid
   const releaseBufferBytes = (o.releaseBufferMiB ?? DEFAULT_RELEASE_BUFFER_MIB) * MiB;
   const rest = memoryBytes;
   const blockShare = Math.max(4 * MiB, Math.floor(rest / 4));
+  const partsBesideBlocks = Math.max(2 * MIN_PART_BYTES, rest - blockShare);
   const blockBudgetBytes = o.stored ? 0 : blockShare;
   const uploadConcurrency = o.uploadConcurrency ?? DEFAULT_UPLOAD_CONCURRENCY;
-  let partBudgetBytes = Math.max(2 * MIN_PART_BYTES, rest - blockBudgetBytes);
+  let partBudgetBytes = o.stored ? Math.max(2 * MIN_PART_BYTES, rest) : partsBesideBlocks;
   const firstBytes = o.partSizeMiB !== undefined
     ? o.partSizeMiB * MiB
     : Math.max(MIN_PART_BYTES, Math.min(DEFAULT_FIRST_PART_MIB * MiB, Math.floor(partBudgetBytes / 2 / MiB) * MiB));
@@ -67,7 +68,7 @@ export function planMemory(memoryMiB: number, maxParts: number, o: MemoryOverrid
   // Parts grow to half of what parts hold beside compression blocks, for a stored core too: its
   // extra quarter buys parts in flight, not larger parts. At 16 MiB both part buffers stayed
   // resident, one uploading and one filling: a stored core peaked at 133-136 MiB RSS, 126 at 8 MiB.
-  const sizingBytes = o.stored ? Math.min(partBudgetBytes, Math.max(2 * MIN_PART_BYTES, rest - blockShare)) : partBudgetBytes;
+  const sizingBytes = o.stored ? Math.min(partBudgetBytes, partsBesideBlocks) : partBudgetBytes;
   const maxBytes = Math.min(MAX_PART_BYTES, Math.max(firstBytes, Math.floor(sizingBytes / 2 / MiB) * MiB));
   return { memoryBytes, releaseBufferBytes, partBudgetBytes, blockBudgetBytes, schedule: { firstBytes, maxBytes, maxParts }, uploadConcurrency };
 }

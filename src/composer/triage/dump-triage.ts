@@ -1,6 +1,7 @@
-// Triage as the dump stream sees it: the observer for the core source, the S3 metadata, whether
-// the core is left out (rate limit), and after the core the crash.json entry plus the summary
-// that dump-info, the agent record and the logs carry.
+// Triage as the dump stream sees it. earlyTriage, from the kernel's arguments, observes the core
+// from its first byte; dumpTriage adds what needs the crash context: the S3 metadata, whether the
+// core is left out (rate limit), and after the core the crash.json entry plus the summary that
+// dump-info, the agent record and the logs carry.
 import type { Config } from '../../shared/config.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { KernelArgs } from '../args.ts';
@@ -23,9 +24,6 @@ export interface CrashSummary {
 }
 
 export interface DumpTriage {
-  readonly observe: ((chunk: Buffer) => void) | undefined;
-  /** The core's size from its ELF headers once read; undefined before, or with COMP_TRIAGE=false. */
-  coreSize(): number | undefined;
   /** The core is left out of the zip (over COMP_RATE_LIMIT): read at pipe speed, observed only. */
   readonly coreless: boolean;
   metadata(): Record<string, string>;
@@ -46,8 +44,6 @@ export function earlyTriage(args: KernelArgs, config: Config): Triage | undefine
 export function dumpTriage(triage: Triage | undefined, ctx: CrashContext, config: Config, log: Logger, rate: RateState | undefined): DumpTriage {
   let summary: CrashSummary | undefined;
   return {
-    observe: triage?.observe,
-    coreSize: () => triage?.coreSize(),
     coreless: rate?.full === false,
     metadata: () => objectMetadata(ctx, triage?.early()),
     summary: () => summary,
