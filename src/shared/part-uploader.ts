@@ -142,6 +142,7 @@ export class PartUploader {
 
   /** Sends the last (short) part and waits for every part. true: all confirmed, see parts(). */
   async flush(): Promise<boolean> {
+    const lastBuffer = this.#cur; // ours (allocPart); the last part is a view of it
     // S3 wants at least one part: a new upload with no bytes at all gets an empty one.
     if (!this.#failure && (this.#curLen > 0 || this.#next === 1)) {
       const last = (this.#cur ?? Buffer.alloc(0)).subarray(0, this.#curLen);
@@ -149,7 +150,14 @@ export class PartUploader {
       this.#send(last);
     }
     await this.#settle();
-    return this.#failure === null;
+    if (this.#failure) return false;
+    // Every part is confirmed and no more will be filled: the buffers go back now, not after the
+    // completion, summary and record, whose allocations came on top of them (a stored 16 GiB
+    // core's peak RSS was set in its last 150 ms, 2.8 MiB over what it held while streaming).
+    this.#free.forEach(freeNow);
+    this.#free.length = 0;
+    if (lastBuffer) freeNow(lastBuffer);
+    return true;
   }
 
   /** All confirmed parts in order (after a successful flush()). */

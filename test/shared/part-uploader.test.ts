@@ -110,6 +110,22 @@ t.test('a larger part buffer waits until the smaller parts held leave room for i
   t.same(u.parts().map((p) => p.size / MiB), [5, 5, 5, 10]);
 });
 
+t.test('a successful flush frees the part buffers; a part that was a view of the caller\'s chunk is left alone', async (t) => {
+  const sent: Buffer[] = [];
+  const send = async (n: number, body: Buffer) => { sent.push(body); return `"etag-${n}"`; };
+  const u = new PartUploader({ send, schedule: fixedSchedule(5 * MiB), concurrency: 2, log });
+  const mib = Buffer.alloc(MiB, 1);
+  for (let i = 0; i < 10; i++) t.ok(await u.write(mib)); // parts 1 and 2: copied into our buffers
+  const whole = Buffer.alloc(5 * MiB, 2);
+  t.ok(await u.write(whole)); // part 3: a whole part, sent as a view of this chunk
+  t.ok(await u.write(Buffer.alloc(2 * MiB, 3))); // part 4, the short last one: in our buffer
+  t.same(sent.map((b) => b.length / MiB), [5, 5, 5], 'three parts sent before the flush');
+  t.ok(await u.flush());
+  t.same(u.parts().map((p) => p.size / MiB), [5, 5, 5, 2]);
+  t.same(sent.map((b) => b.length), [0, 0, 5 * MiB, 0], 'our buffers are freed (detached: every view is empty)');
+  t.ok(whole.length === 5 * MiB && whole.every((x) => x === 2), "the caller's chunk is whole");
+});
+
 t.test('parts grow as the schedule says, within the memory budget; past S3_MAX_PARTS is a coded failure', async (t) => {
   const b = await createTestBucket('mpu');
   t.teardown(() => b.destroy());
