@@ -12,6 +12,7 @@ import { CdcError, describeError } from './errors.ts';
 import { partBytes, scheduleProblem, type PartSchedule } from './part-schedule.ts';
 import { partsInFlight } from './memory-plan.ts';
 import { copied, freeNow } from './gc-pacer.ts';
+import { mallocTrim } from './libc.ts';
 import { totalBytes } from './buffers.ts';
 import type { UploadedPart } from './spool/names.ts';
 
@@ -260,6 +261,10 @@ export class PartUploader {
       .then((etag) => {
         if (!etag) throw new Error(`part ${partNumber}: the store returned no receipt`);
         this.#confirmed.set(partNumber, { partNumber, etag, size });
+        // The first part has been through the whole request path (SDK, signing, HTTP), so the
+        // start-up's churn is over: the free pages it left inside malloc's heap go back to the
+        // kernel (~1 ms, once; 1-2 MiB off a stored 1 GiB core's peak RSS, 4-5 without --max-opt=1).
+        if (this.#confirmed.size === 1) mallocTrim();
         // Release buffers only once every earlier part is confirmed too: a failure must be able
         // to hand back everything after the contiguous prefix.
         while (this.#confirmed.has(this.#prefixEnd + 1)) {
