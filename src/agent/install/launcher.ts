@@ -8,9 +8,12 @@
 // with glibc's malloc tuned and V8's young generation small, because the kernel starts the helper
 // with an environment we cannot set: glibc's sliding mmap threshold and per-thread arenas kept
 // 10-20 MiB of freed compression buffers resident on a 1 GiB core, and a 1 MiB semi-space took
-// another 1-7 MiB off peak RSS at the same speed (bench, 2026-12-02). The exec costs a second
-// Node start-up (~20 ms here) before stdin is read; a 64 MiB core was held +100 ms beyond a plain
-// drain with it. If execve fails, the bundle loads in this process, untuned.
+// another 1-7 MiB off peak RSS at the same speed (bench, 2026-12-02). --max-opt=1 stops V8 at its
+// baseline compiler: the optimizing tiers' code pages and compile zones cost 7-9 MiB of peak RSS
+// on every codec (1 GiB cores, 2 runs each, 2026-12-03) for no speed we could measure, since the
+// composer's work is native (zlib, zstd, crc32, copies) and its JavaScript only glue. The exec
+// costs a second Node start-up (~20 ms here) before stdin is read; a 64 MiB core was held +100 ms
+// beyond a plain drain with it. If execve fails, the bundle loads in this process, untuned.
 // The self-test (host-checks.ts): a crash of a process named SELFTEST_PREFIX + the nonce in
 // HOST_DIR/.selftest-request proves the kernel can run this file from the host's view; the
 // launcher then writes .selftest-result (runtime and host glibc versions) instead of a dump.
@@ -21,7 +24,7 @@ export const SELFTEST_RESULT = '.selftest-result';
 /** Set by the launcher on its re-exec, so it execs once. */
 export const REEXEC_MARK = 'CORE_DUMP_HANDLER_REEXEC';
 const MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_ARENA_MAX: '1' };
-const V8_FLAGS = ['--max-semi-space-size=1'];
+const V8_FLAGS = ['--max-semi-space-size=1', '--max-opt=1'];
 
 export function launcherScript(hostDir: string): string {
   const dir = hostDir.replace(/\/+$/, '');

@@ -57,6 +57,7 @@ t.test('the bundle runs re-executed in the same process, with every argument and
   t.equal(report.env.MALLOC_MMAP_THRESHOLD_, '131072');
   t.equal(report.env.MALLOC_ARENA_MAX, '1');
   t.ok(report.execArgv.includes('--max-semi-space-size=1'), String(report.execArgv));
+  t.ok(report.execArgv.includes('--max-opt=1'), 'V8 stays at its baseline compiler');
   t.ok(report.newSpaceBytes <= 2 * 1024 * 1024, `new space ${report.newSpaceBytes} bytes`);
 });
 
