@@ -9,7 +9,7 @@
 // with an environment we cannot set: glibc's sliding mmap threshold and per-thread arenas kept
 // 10-20 MiB of freed compression buffers resident on a 1 GiB core, and a 1 MiB semi-space took
 // another 1-7 MiB off peak RSS at the same speed (bench, 2026-12-02). --max-opt=1 stops V8 at its
-// baseline compiler: the optimizing tiers' code pages and compile zones cost 7-9 MiB of peak RSS
+// baseline compiler: the optimizing tiers' code pages and compile zones cost 6-10 MiB of peak RSS
 // on every codec (1 GiB cores, 2 runs each, 2026-12-03) for no speed we could measure, since the
 // composer's work is native (zlib, zstd, crc32, copies) and its JavaScript only glue. The exec
 // costs a second Node start-up (~20 ms here) before stdin is read; a 64 MiB core was held +100 ms
