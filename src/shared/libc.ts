@@ -39,14 +39,19 @@ function libc(name: string, args: string[], ret: string): Fn | null {
   return fn;
 }
 
-/** fcntl(fd, cmd, arg); undefined where it cannot be called. */
-export function fcntl(fd: number, cmd: number, arg: number): number | undefined {
-  const fn = libc('fcntl', ['int32', 'int32', 'int32'], 'int32');
+/** Calls a libc function; undefined where it cannot be resolved or the call throws. */
+function call(name: string, args: string[], ret: string, values: (number | bigint)[]): number | undefined {
+  const fn = libc(name, args, ret);
   try {
-    return fn ? fn(fd, cmd, arg) : undefined;
+    return fn ? fn(...values) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** fcntl(fd, cmd, arg); undefined where it cannot be called. */
+export function fcntl(fd: number, cmd: number, arg: number): number | undefined {
+  return call('fcntl', ['int32', 'int32', 'int32'], 'int32', [fd, cmd, arg]);
 }
 
 /**
@@ -54,10 +59,6 @@ export function fcntl(fd: number, cmd: number, arg: number): number | undefined 
  * only its free top. true: some were given back.
  */
 export function mallocTrim(): boolean | undefined {
-  const fn = libc('malloc_trim', ['uint64'], 'int32');
-  try {
-    return fn ? fn(0n) === 1 : undefined;
-  } catch {
-    return undefined;
-  }
+  const r = call('malloc_trim', ['uint64'], 'int32', [0n]);
+  return r === undefined ? undefined : r === 1;
 }

@@ -68,7 +68,7 @@ export function planMemory(memoryMiB: number, maxParts: number, o: MemoryOverrid
   // Parts grow to half of what parts hold beside compression blocks, for a stored core too: its
   // extra quarter buys parts in flight, not larger parts. At 16 MiB both part buffers stayed
   // resident, one uploading and one filling: a stored core peaked at 133-136 MiB RSS, 126 at 8 MiB.
-  const sizingBytes = o.stored ? Math.min(partBudgetBytes, partsBesideBlocks) : partBudgetBytes;
+  const sizingBytes = o.stored ? partsBesideBlocks : partBudgetBytes;
   const maxBytes = Math.min(MAX_PART_BYTES, Math.max(firstBytes, Math.floor(sizingBytes / 2 / MiB) * MiB));
   return { memoryBytes, releaseBufferBytes, partBudgetBytes, blockBudgetBytes, schedule: { firstBytes, maxBytes, maxParts }, uploadConcurrency };
 }
