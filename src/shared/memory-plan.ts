@@ -10,8 +10,8 @@ const MiB = 1024 * 1024;
 
 /**
  * 32 MiB: peak RSS 119-125 MiB on the bench's 1 GiB cores for every codec (64: 123-149 MiB), with
- * the store and deflate targets still met; a 113 GiB zip in 10,000 parts, stored or not, README
- * "Large cores". 64 doubles that for 25-30 MiB more RSS.
+ * the store and deflate targets still met; a 113 GiB zip in 10,000 parts (a 96 GiB core stored),
+ * README "Large cores". 64 doubles that for 25-30 MiB more RSS.
  */
 export const DEFAULT_MEMORY_MIB = 32;
 export const DEFAULT_FIRST_PART_MIB = 8;
@@ -47,9 +47,9 @@ export interface MemoryOverrides {
 
 /**
  * A quarter of the memory for compression blocks (none when the core is stored), the rest for
- * parts. The largest part is half of three quarters of the memory, whatever the codec (one
- * uploading while the next fills); parts double from the first up to it. The release buffer is
- * apart from the setting (see MemoryPlan).
+ * parts. The largest part is half of those three quarters for a compressed core, a third of all of
+ * it for a stored one; parts double from the first up to it. The release buffer is apart from the
+ * setting (see MemoryPlan).
  */
 export function planMemory(memoryMiB: number, maxParts: number, o: MemoryOverrides = {}): MemoryPlan {
   const memoryBytes = memoryMiB * MiB;
@@ -65,11 +65,11 @@ export function planMemory(memoryMiB: number, maxParts: number, o: MemoryOverrid
     : Math.max(MIN_PART_BYTES, Math.min(DEFAULT_FIRST_PART_MIB * MiB, Math.floor(partBudgetBytes / 2 / MiB) * MiB));
   // An explicit part size and concurrency are honoured even where they exceed the budget.
   if (o.partSizeMiB !== undefined && o.uploadConcurrency !== undefined) partBudgetBytes = Math.max(partBudgetBytes, firstBytes * (uploadConcurrency + 1));
-  // Parts grow to half of what parts hold beside compression blocks, for a stored core too: its
-  // extra quarter buys parts in flight, not larger parts. At 16 MiB both part buffers stayed
-  // resident, one uploading and one filling: a stored core peaked at 133-136 MiB RSS, 126 at 8 MiB.
-  const sizingBytes = o.stored ? partsBesideBlocks : partBudgetBytes;
-  const maxBytes = Math.min(MAX_PART_BYTES, Math.max(firstBytes, Math.floor(sizingBytes / 2 / MiB) * MiB));
+  // A compressed core's parts grow to half of what parts hold beside the blocks: one uploading, one
+  // filling; compression, not the upload, sets its pace. A stored core is paced by the upload, so
+  // its largest part is a third of its budget: two upload while one fills. At 12 MiB (one in
+  // flight) a stored 4 GiB core ran at 129-156 MB/s into the RGW, at 10 MiB (two) 185 MB/s.
+  const maxBytes = Math.min(MAX_PART_BYTES, Math.max(firstBytes, Math.floor((o.stored ? partBudgetBytes / 3 : partBudgetBytes / 2) / MiB) * MiB));
   return { memoryBytes, releaseBufferBytes, partBudgetBytes, blockBudgetBytes, schedule: { firstBytes, maxBytes, maxParts }, uploadConcurrency };
 }
 
