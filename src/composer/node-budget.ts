@@ -15,7 +15,7 @@ import { ensureRecordDir, liveRecords, sleepSync, withLockSync, writeRecord } fr
 
 /** A composer's cost beyond its buffers: a 4 MiB core peaks at 97-99 MiB RSS (bench/ANALYSIS.md). */
 export const FLOOR_MIB = 96;
-/** A lean composer's COMP_MEMORY_MIB: still stores a 113 GiB zip (96 GiB stored) in 10,000 parts (README). */
+/** A lean composer's COMP_MEMORY_MIB: a 113 GiB zip, or a 96 GiB core stored, in 10,000 parts (README). */
 export const LEAN_MEMORY_MIB = 32;
 export const BUDGET_DIR = '.budget';
 const LOCK_WAIT_MS = 2_000;

@@ -7,6 +7,7 @@ import { MAX_PART_BYTES, MIN_PART_BYTES } from './s3-limits.ts';
 import type { PartSchedule } from './part-schedule.ts';
 
 const MiB = 1024 * 1024;
+const wholeMiB = (bytes: number) => Math.floor(bytes / MiB) * MiB;
 
 /**
  * 32 MiB: peak RSS 119-125 MiB on the bench's 1 GiB cores for every codec (64: 123-149 MiB), with
@@ -62,14 +63,14 @@ export function planMemory(memoryMiB: number, maxParts: number, o: MemoryOverrid
   let partBudgetBytes = o.stored ? Math.max(2 * MIN_PART_BYTES, rest) : partsBesideBlocks;
   const firstBytes = o.partSizeMiB !== undefined
     ? o.partSizeMiB * MiB
-    : Math.max(MIN_PART_BYTES, Math.min(DEFAULT_FIRST_PART_MIB * MiB, Math.floor(partBudgetBytes / 2 / MiB) * MiB));
+    : Math.max(MIN_PART_BYTES, Math.min(DEFAULT_FIRST_PART_MIB * MiB, wholeMiB(partBudgetBytes / 2)));
   // An explicit part size and concurrency are honoured even where they exceed the budget.
   if (o.partSizeMiB !== undefined && o.uploadConcurrency !== undefined) partBudgetBytes = Math.max(partBudgetBytes, firstBytes * (uploadConcurrency + 1));
-  // A compressed core's parts grow to half of what parts hold beside the blocks: one uploading, one
-  // filling; compression, not the upload, sets its pace. A stored core is paced by the upload, so
-  // its largest part is a third of its budget: two upload while one fills. At 12 MiB (one in
-  // flight) a stored 4 GiB core ran at 129-156 MB/s into the RGW, at 10 MiB (two) 185 MB/s.
-  const maxBytes = Math.min(MAX_PART_BYTES, Math.max(firstBytes, Math.floor((o.stored ? partBudgetBytes / 3 : partBudgetBytes / 2) / MiB) * MiB));
+  // Part buffers held at the largest part, in flight plus the one filling. A compressed core's pace
+  // is its compressor's: one uploads while one fills. A stored core's pace is the upload's: two
+  // upload while one fills (README "Large cores" has the figures).
+  const buffersAtLargest = o.stored ? 3 : 2;
+  const maxBytes = Math.min(MAX_PART_BYTES, Math.max(firstBytes, wholeMiB(partBudgetBytes / buffersAtLargest)));
   return { memoryBytes, releaseBufferBytes, partBudgetBytes, blockBudgetBytes, schedule: { firstBytes, maxBytes, maxParts }, uploadConcurrency };
 }
 
